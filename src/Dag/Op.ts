@@ -1,0 +1,260 @@
+/**
+ * The op graph: the low-level operations that API call chains compile to, each with a digest over its parameters
+ * and its inputs' digests. Ops are plain immutable values; the `Solver` evaluates them.
+ *
+ * Two kinds of filesystem state meet here:
+ * - a **rootfs** is a Docker image (`Image`, `ScratchImage`, `ExecOutput` "rootfs", `ImageFile`);
+ * - a **snapshot** is an immutable directory in the engine's state dir (`EmptyDir`, `Local`, `DirFile`,
+ *   `Extract`, `Subdir`, `ExecOutput` for a writable mount).
+ */
+import { createHash } from "node:crypto"
+
+/**
+ * What an exec needs besides its inputs.
+ *
+ * @category models
+ */
+export interface ExecMeta {
+  readonly args: ReadonlyArray<string>
+  /** `[name, value]` pairs, in order. */
+  readonly env: ReadonlyArray<readonly [string, string]>
+  readonly workdir: string
+  readonly user: string
+  readonly stdin: string
+  /** Paths (relative to workdir) that receive stdout/stderr instead of capturing them; "" = capture. */
+  readonly redirectStdout: string
+  readonly redirectStderr: string
+  /** Which exit codes count as success. */
+  readonly expect: "SUCCESS" | "FAILURE" | "ANY"
+  readonly tmpfs: ReadonlyArray<string>
+}
+
+/**
+ * A directory or file mounted into an exec.
+ *
+ * @category models
+ */
+export interface ExecMount {
+  readonly target: string
+  /** A snapshot op. */
+  readonly source: Op
+  /** A path inside the source snapshot ("" for its root). For a file mount, the file's path. */
+  readonly sourcePath: string
+  readonly kind: "dir" | "file"
+  readonly readOnly: boolean
+}
+
+/**
+ * Filesystem actions on a snapshot (run by the engine, not in containers).
+ *
+ * @category models
+ */
+export type FileAction =
+  | { readonly _tag: "Mkfile"; readonly path: string; readonly contents: string; readonly mode: number }
+  | { readonly _tag: "Mkdir"; readonly path: string; readonly mode: number }
+  | {
+    readonly _tag: "Copy"
+    /** A snapshot op. */
+    readonly source: Op
+    /** Path inside the source; a directory's contents are merged into `dest`, a file is written to `dest`. */
+    readonly sourcePath: string
+    readonly dest: string
+    readonly include: ReadonlyArray<string>
+    readonly exclude: ReadonlyArray<string>
+    readonly mode?: number | undefined
+  }
+  | { readonly _tag: "Rm"; readonly path: string }
+
+/**
+ * An op, with its digest.
+ *
+ * @category models
+ */
+export type Op =
+  | { readonly _tag: "Image"; readonly digest: string; readonly ref: string }
+  | { readonly _tag: "ScratchImage"; readonly digest: string }
+  | { readonly _tag: "EmptyDir"; readonly digest: string }
+  | {
+    readonly _tag: "Local"
+    readonly digest: string
+    /** Where the content was read from, for provenance only; the digest covers the content. */
+    readonly hostPath: string
+    readonly contentDigest: string
+    /** A snapshot already holding the content (host sync copies it there). */
+    readonly snapshot: string
+  }
+  | {
+    readonly _tag: "Exec"
+    readonly digest: string
+    readonly rootfs: Op
+    readonly mounts: ReadonlyArray<ExecMount>
+    readonly meta: ExecMeta
+  }
+  | { readonly _tag: "ExecOutput"; readonly digest: string; readonly exec: Op; readonly output: "rootfs" | string }
+  | { readonly _tag: "DirFile"; readonly digest: string; readonly input: Op; readonly actions: ReadonlyArray<FileAction> }
+  | {
+    readonly _tag: "ImageFile"
+    readonly digest: string
+    readonly input: Op
+    /** Applied to the rootfs through the archive API; `dest` paths are absolute. */
+    readonly actions: ReadonlyArray<FileAction>
+  }
+  | { readonly _tag: "Extract"; readonly digest: string; readonly input: Op; readonly path: string }
+  | { readonly _tag: "Subdir"; readonly digest: string; readonly input: Op; readonly path: string }
+
+/**
+ * Whether an op produces an image (rootfs) or a snapshot (directory), or an exec result.
+ *
+ * @category getters
+ */
+export const kindOf = (op: Op): "image" | "snapshot" | "exec" => {
+  switch (op._tag) {
+    case "Image":
+    case "ScratchImage":
+    case "ImageFile":
+      return "image"
+    case "Exec":
+      return "exec"
+    case "ExecOutput":
+      return op.output === "rootfs" ? "image" : "snapshot"
+    default:
+      return "snapshot"
+  }
+}
+
+/**
+ * The ops an op reads from.
+ *
+ * @category getters
+ */
+export const inputs = (op: Op): ReadonlyArray<Op> => {
+  switch (op._tag) {
+    case "Exec":
+      return [op.rootfs, ...op.mounts.map((m) => m.source)]
+    case "ExecOutput":
+      return [op.exec]
+    case "DirFile":
+    case "ImageFile":
+      return [op.input, ...op.actions.flatMap((a) => (a._tag === "Copy" ? [a.source] : []))]
+    case "Extract":
+    case "Subdir":
+      return [op.input]
+    default:
+      return []
+  }
+}
+
+const hash = (value: unknown): string =>
+  "sha256:" + createHash("sha256").update(JSON.stringify(value)).digest("hex")
+
+const actionCanon = (a: FileAction): unknown => {
+  switch (a._tag) {
+    case "Mkfile":
+      return ["mkfile", a.path, hash(a.contents), a.mode]
+    case "Mkdir":
+      return ["mkdir", a.path, a.mode]
+    case "Copy":
+      return ["copy", a.source.digest, a.sourcePath, a.dest, a.include, a.exclude, a.mode ?? null]
+    case "Rm":
+      return ["rm", a.path]
+  }
+}
+
+/**
+ * Op constructors; each computes the op's digest.
+ *
+ * @category constructors
+ */
+export const image = (ref: string): Op => ({ _tag: "Image", ref, digest: hash(["image", ref]) })
+
+/** @category constructors */
+export const scratchImage: Op = { _tag: "ScratchImage", digest: hash(["scratch-image"]) }
+
+/** @category constructors */
+export const emptyDir: Op = { _tag: "EmptyDir", digest: hash(["empty-dir"]) }
+
+/** @category constructors */
+export const local = (hostPath: string, contentDigest: string, snapshot: string): Op => ({
+  _tag: "Local",
+  hostPath,
+  contentDigest,
+  snapshot,
+  digest: hash(["local", contentDigest])
+})
+
+/** @category constructors */
+export const exec = (rootfs: Op, mounts: ReadonlyArray<ExecMount>, meta: ExecMeta): Op => ({
+  _tag: "Exec",
+  rootfs,
+  mounts,
+  meta,
+  digest: hash([
+    "exec",
+    rootfs.digest,
+    mounts.map((m) => [m.target, m.source.digest, m.sourcePath, m.kind, m.readOnly]),
+    { ...meta, stdin: hash(meta.stdin) }
+  ])
+})
+
+/** @category constructors */
+export const execOutput = (execOp: Op, output: "rootfs" | string): Op => ({
+  _tag: "ExecOutput",
+  exec: execOp,
+  output,
+  digest: hash(["exec-output", execOp.digest, output])
+})
+
+/** @category constructors */
+export const dirFile = (input: Op, actions: ReadonlyArray<FileAction>): Op =>
+  actions.length === 0
+    ? input
+    : { _tag: "DirFile", input, actions, digest: hash(["dir-file", input.digest, actions.map(actionCanon)]) }
+
+/** @category constructors */
+export const imageFile = (input: Op, actions: ReadonlyArray<FileAction>): Op =>
+  actions.length === 0
+    ? input
+    : { _tag: "ImageFile", input, actions, digest: hash(["image-file", input.digest, actions.map(actionCanon)]) }
+
+/** @category constructors */
+export const extract = (input: Op, path: string): Op => ({
+  _tag: "Extract",
+  input,
+  path,
+  digest: hash(["extract", input.digest, path])
+})
+
+/** @category constructors */
+export const subdir = (input: Op, path: string): Op =>
+  path === "" || path === "." || path === "/"
+    ? input
+    : { _tag: "Subdir", input, path, digest: hash(["subdir", input.digest, path]) }
+
+/**
+ * A one-line description of an op for progress output.
+ *
+ * @category getters
+ */
+export const describe = (op: Op): string => {
+  switch (op._tag) {
+    case "Image":
+      return `from ${op.ref}`
+    case "ScratchImage":
+      return "scratch"
+    case "EmptyDir":
+      return "empty directory"
+    case "Local":
+      return `host ${op.hostPath}`
+    case "Exec":
+      return `exec ${op.meta.args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`
+    case "ExecOutput":
+      return `output ${op.output}`
+    case "DirFile":
+    case "ImageFile":
+      return op.actions.map((a) => (a._tag === "Copy" ? `copy ${a.dest}` : `${a._tag.toLowerCase()} ${a.path}`)).join(", ")
+    case "Extract":
+      return `extract ${op.path}`
+    case "Subdir":
+      return `subdir ${op.path}`
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The container runtime port: what the engine needs from a container engine, and nothing more.
+ * The Docker implementation lives in `Docker.ts`; tests of pure logic use `layerTest`.
+ */
+import { Context, Effect, Layer, Schema } from "effect"
+import type { Readable } from "node:stream"
+
+/**
+ * The parts of an image's config that a container inherits.
+ *
+ * @category models
+ */
+export interface ImageConfig {
+  readonly env: ReadonlyArray<string>
+  readonly entrypoint: ReadonlyArray<string>
+  readonly cmd: ReadonlyArray<string>
+  readonly workdir: string
+  readonly user: string
+  readonly labels: Readonly<Record<string, string>>
+  readonly exposedPorts: ReadonlyArray<string>
+}
+
+/**
+ * A resolved image: its id in the local image store and its config.
+ *
+ * @category models
+ */
+export interface ResolvedImage {
+  /** `sha256:…` image id in the local store. */
+  readonly imageId: string
+  readonly config: ImageConfig
+}
+
+/**
+ * A bind mount of a host path into a container.
+ *
+ * @category models
+ */
+export interface Bind {
+  readonly source: string
+  readonly target: string
+  readonly readOnly: boolean
+}
+
+/**
+ * One run of a process in a new container.
+ *
+ * @category models
+ */
+export interface RunSpec {
+  /** Image id or reference of the rootfs. */
+  readonly image: string
+  /** The full argv (no entrypoint is applied by the runtime). */
+  readonly args: ReadonlyArray<string>
+  /** `NAME=value` pairs. */
+  readonly env: ReadonlyArray<string>
+  readonly workdir: string
+  readonly user: string
+  readonly binds: ReadonlyArray<Bind>
+  /** Paths to mount as tmpfs. */
+  readonly tmpfs?: ReadonlyArray<string>
+  /** Written to the process's stdin, which is then closed. */
+  readonly stdin?: string
+  /** `none` (default) or `host`. */
+  readonly network?: "none" | "host"
+  /** Commit the container's filesystem to a new image after it exits. */
+  readonly commit: boolean
+  /** Labels added to the container (the runtime always adds its own `dirk.*` labels too). */
+  readonly labels?: Readonly<Record<string, string>>
+  /** Called with each chunk of output as it arrives (progress display). */
+  readonly onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void
+}
+
+/**
+ * The outcome of a run.
+ *
+ * @category models
+ */
+export interface RunResult {
+  readonly exitCode: number
+  readonly stdout: Buffer
+  readonly stderr: Buffer
+  /** Present when `commit` was requested. */
+  readonly imageId?: string
+}
+
+/**
+ * A file or tree to put into an image at `path` (the parent directory of the archive's entries).
+ *
+ * @category models
+ */
+export interface ArchivePut {
+  /** Directory in the container the tar stream is extracted into. */
+  readonly path: string
+  /** Produces a fresh tar stream (it may be called more than once on retries). */
+  readonly tar: () => Readable
+}
+
+/**
+ * Errors of the container runtime.
+ *
+ * @category errors
+ */
+export class ContainerError extends Schema.TaggedError<ContainerError>()("ContainerError", {
+  reason: Schema.Literal("ImageNotFound", "DaemonUnavailable", "CreateFailed", "RunFailed", "CommitFailed", "ArchiveFailed", "PathNotFound"),
+  detail: Schema.String,
+  image: Schema.optional(Schema.String),
+  containerId: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/**
+ * The container runtime service.
+ *
+ * @category tags
+ */
+export class ContainerRuntime extends Context.Tag("dirk/Runtime/ContainerRuntime")<ContainerRuntime, {
+  /** A reference present in the local image store is used as is; otherwise it is pulled. */
+  readonly resolveImage: (ref: string) => Effect.Effect<ResolvedImage, ContainerError>
+  /** An empty image (no files), created once and reused. */
+  readonly scratchImage: Effect.Effect<string, ContainerError>
+  /** Create, attach, start, wait, optionally commit, and always remove a container. Interruption removes it too. */
+  readonly run: (spec: RunSpec) => Effect.Effect<RunResult, ContainerError>
+  /** Puts archives into a created (never started) container of `image` and commits it; returns the new image id. */
+  readonly putArchives: (image: string, puts: ReadonlyArray<ArchivePut>) => Effect.Effect<string, ContainerError>
+  /**
+   * Reads `path` of `image` as a tar stream (the entry names start with the basename of `path`), and hands it to
+   * `use`; the temporary container is removed after `use` completes.
+   */
+  readonly getArchive: <A, E>(
+    image: string,
+    path: string,
+    use: (tar: Readable) => Effect.Effect<A, E>
+  ) => Effect.Effect<A, E | ContainerError>
+  /** Removes every object carrying this engine's labels, or all objects of one owner. */
+  readonly cleanup: (owner?: string) => Effect.Effect<void>
+}>() {}
+
+/**
+ * A runtime whose unimplemented methods die: for unit tests of pure logic.
+ *
+ * @category layers
+ */
+export const layerTest = (impl: Partial<ContainerRuntime["Type"]>): Layer.Layer<ContainerRuntime> =>
+  Layer.succeed(ContainerRuntime, {
+    resolveImage: () => Effect.dieMessage("ContainerRuntime.resolveImage not implemented in this test"),
+    scratchImage: Effect.dieMessage("ContainerRuntime.scratchImage not implemented in this test"),
+    run: () => Effect.dieMessage("ContainerRuntime.run not implemented in this test"),
+    putArchives: () => Effect.dieMessage("ContainerRuntime.putArchives not implemented in this test"),
+    getArchive: () => Effect.dieMessage("ContainerRuntime.getArchive not implemented in this test"),
+    cleanup: () => Effect.void,
+    ...impl
+  })
