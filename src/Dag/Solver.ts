@@ -1,11 +1,57 @@
 /**
  * The solver: a memoized function from op digest to result. Concurrent requests for one digest share one fiber,
  * independent inputs are evaluated in parallel, execs take a slot from a bounded pool, failures are never cached.
+ *
+ * Decisions the Core layer relies on:
+ * - `snapshot(op)` returns an absolute directory path that must be treated as read-only. It may point INSIDE another
+ *   snapshot (`Subdir` returns `<input>/<path>`, resolved without leaving the input), which is fine because
+ *   snapshots are immutable.
+ * - `Extract(image, path)` produces a snapshot holding the basename of `path` as its single top entry
+ *   (`<snapshot>/<basename>`; for `path` "/" the image's root contents are the snapshot's root). Core builds
+ *   `Container.directory(p)` as `Op.subdir(Op.extract(rootfs, p), extractEntryName(p))` and `Container.file(p)` as the
+ *   File value `(Op.extract(rootfs, p), extractEntryName(p))`. A `Subdir` on a path that is not a directory fails with
+ *   DagError "PathNotFound" ("not a directory: …").
+ * - Writable exec mounts: the mount's output snapshot is `ExecOutput(exec, target)` with `target` exactly as in the
+ *   mount. File mounts are bound read-only, or as a throwaway copy when not `readOnly`.
+ * - Snapshots made by the solver are named by a digest of their resolved inputs (image ids, input snapshot paths,
+ *   action parameters), not by op digest: a moved tag never serves a stale snapshot. Exec mount outputs are named
+ *   `<execDigest hex>-<sha256(target) hex, 16 chars>`.
+ * - Results live in memory for the life of the service (no persistent exec cache index yet).
+ * - Progress: a run publishes `start` and `end` (with `cached` when its snapshot already existed on disk); a request
+ *   served from memory by a finished run publishes one `end` event with `cached: true` and `durationMs: 0`.
  */
-import { Effect, type Stream } from "effect"
-import type { ResolvedImage } from "../Runtime/ContainerRuntime.js"
-import type { DagError, SolveError } from "./Errors.js"
-import type { Op } from "./Op.js"
+import {
+  Cause,
+  Clock,
+  Config,
+  Deferred,
+  Effect,
+  Exit,
+  FiberId,
+  FiberSet,
+  PubSub,
+  type Queue,
+  type Scope,
+  Stream
+} from "effect"
+import { createHash } from "node:crypto"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import {
+  type ArchivePut,
+  type Bind,
+  type ContainerError,
+  ContainerRuntime,
+  type ResolvedImage,
+  type RunSpec
+} from "../Runtime/ContainerRuntime.js"
+import { DagError, ExecError, type SolveError } from "./Errors.js"
+import * as FileActions from "./internal/FileActions.js"
+import { copyContents, relPath, resolveIn, tryFs } from "./internal/Fs.js"
+import * as Tar from "./internal/Tar.js"
+import * as Op from "./Op.js"
+import { Snapshots } from "./Snapshots.js"
 
 /**
  * Captured output of an exec.
@@ -16,6 +62,18 @@ export interface ExecOutcome {
   readonly exitCode: number
   readonly stdout: string
   readonly stderr: string
+}
+
+/**
+ * Everything an exec produced.
+ *
+ * @category models
+ */
+export interface ExecResult extends ExecOutcome {
+  /** The committed rootfs (with redirected output files written into it). */
+  readonly imageId: string
+  /** Output snapshot path per writable directory mount target. */
+  readonly outputs: Readonly<Record<string, string>>
 }
 
 /**
@@ -35,16 +93,426 @@ export interface ProgressEvent {
 }
 
 /**
+ * The PATH an exec gets when its env has none.
+ *
+ * @category constants
+ */
+export const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/**
+ * Whether an exit code counts as success for `expect`: SUCCESS → 0; FAILURE → 1–127 and 192–255;
+ * ANY → 0–127 and 192–255. Codes 128–191 (killed by a signal) and anything outside 0–255 never do.
+ *
+ * @category guards
+ */
+export const exitCodeAllowed = (expect: Op.ExecMeta["expect"], exitCode: number): boolean => {
+  if (!Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) return false
+  if (exitCode >= 128 && exitCode <= 191) return false
+  switch (expect) {
+    case "SUCCESS":
+      return exitCode === 0
+    case "FAILURE":
+      return exitCode !== 0
+    case "ANY":
+      return true
+  }
+}
+
+/**
+ * The name of the single top entry of an `Extract(image, path)` snapshot ("" when `path` is the root).
+ *
+ * @category getters
+ */
+export const extractEntryName = (imagePath: string): string =>
+  path.posix.basename(path.posix.normalize("/" + imagePath))
+
+/**
+ * The snapshot key of a writable mount's output.
+ *
+ * @category getters
+ */
+export const mountOutputKey = (execDigest: string, target: string): string =>
+  `${execDigest.replace(/^sha256:/, "")}-${sha256Hex(target).slice(0, 16)}`
+
+const sha256Hex = (value: string): string => createHash("sha256").update(value).digest("hex")
+const keyOf = (value: unknown): string => sha256Hex(JSON.stringify(value))
+
+/** Maps a runtime failure to the solver's error. */
+const fromContainer = (e: ContainerError): DagError =>
+  new DagError({
+    reason: e.reason === "ImageNotFound" ? "ImageNotFound" : e.reason === "PathNotFound" ? "PathNotFound" : "Runtime",
+    detail: e.detail,
+    cause: e
+  })
+
+const wrongKind = (op: Op.Op, expected: string): DagError =>
+  new DagError({ reason: "InvalidInput", detail: `expected ${expected}, got "${Op.describe(op)}" (${op._tag})` })
+
+type ExecOp = Extract<Op.Op, { _tag: "Exec" }>
+
+interface RunCtx {
+  cached: boolean
+}
+
+const errorText = (cause: Cause.Cause<unknown>): string => {
+  if (Cause.isInterruptedOnly(cause)) return "interrupted"
+  const e = Cause.squash(cause)
+  return e instanceof Error ? e.message : String(e)
+}
+
+/**
  * @category tags
  */
 export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
   scoped: Effect.gen(function*() {
-    // TODO(dag helper): implement; signatures are the contract used by src/Core.
-    const image = (_op: Op): Effect.Effect<string, SolveError> => Effect.dieMessage("Solver.image")
-    const snapshot = (_op: Op): Effect.Effect<string, SolveError> => Effect.dieMessage("Solver.snapshot")
-    const exec = (_op: Op): Effect.Effect<ExecOutcome, SolveError> => Effect.dieMessage("Solver.exec")
-    const resolveImage = (_ref: string): Effect.Effect<ResolvedImage, DagError> => Effect.dieMessage("Solver.resolveImage")
-    const events: Stream.Stream<ProgressEvent> = undefined as never
-    return { image, snapshot, exec, resolveImage, events } as const
-  })
+    const runtime = yield* ContainerRuntime
+    const snapshots = yield* Snapshots
+    const maxParallel = yield* Config.integer("DIRK_MAX_PARALLEL").pipe(
+      Config.validate({ message: "DIRK_MAX_PARALLEL must be at least 1", validation: (n) => n >= 1 }),
+      Config.withDefault(os.availableParallelism())
+    )
+    const pool = yield* Effect.makeSemaphore(maxParallel)
+    const fibers = yield* FiberSet.make<unknown, unknown>()
+    const pubsub = yield* Effect.acquireRelease(PubSub.unbounded<ProgressEvent>(), PubSub.shutdown)
+    const memo = new Map<string, Deferred.Deferred<unknown, SolveError>>()
+
+    const publish = (event: ProgressEvent) => PubSub.publish(pubsub, event)
+
+    /**
+     * Runs `run` once per key: concurrent and later callers await the same result; the run is forked into the
+     * solver's scope so an interrupted caller does not cancel it; a failed run is forgotten.
+     */
+    const once = <A>(
+      key: string,
+      description: string,
+      run: (ctx: RunCtx) => Effect.Effect<A, SolveError>
+    ): Effect.Effect<A, SolveError> =>
+      Effect.uninterruptibleMask((restore) => {
+        const hit = memo.get(key) as Deferred.Deferred<A, SolveError> | undefined
+        if (hit !== undefined) {
+          return Deferred.isDone(hit).pipe(
+            Effect.flatMap((done) =>
+              done ? publish({ digest: key, description, phase: "end", cached: true, durationMs: 0 }) : Effect.void
+            ),
+            Effect.zipRight(restore(Deferred.await(hit)))
+          )
+        }
+        const deferred = Deferred.unsafeMake<A, SolveError>(FiberId.none)
+        memo.set(key, deferred as Deferred.Deferred<unknown, SolveError>)
+        const ctx: RunCtx = { cached: false }
+        const tracked = Effect.flatMap(Clock.currentTimeMillis, (start) =>
+          publish({ digest: key, description, phase: "start", cached: false, durationMs: 0 }).pipe(
+            Effect.zipRight(Effect.interruptible(Effect.suspend(() => run(ctx)))),
+            Effect.onExit((exit) =>
+              Effect.gen(function*() {
+                if (Exit.isFailure(exit) && memo.get(key) === deferred) memo.delete(key)
+                const end = yield* Clock.currentTimeMillis
+                yield* publish({
+                  digest: key,
+                  description,
+                  phase: "end",
+                  cached: Exit.isSuccess(exit) && ctx.cached,
+                  durationMs: end - start,
+                  ...(Exit.isFailure(exit) ? { error: errorText(exit.cause) } : {})
+                })
+                yield* Deferred.done(deferred, exit)
+              })
+            )
+          ))
+        return FiberSet.run(fibers, tracked).pipe(Effect.zipRight(restore(Deferred.await(deferred))))
+      })
+
+    // -----------------------------------------------------------------------------------------------------------
+    // images
+
+    const resolveImage = Effect.fn("Solver.resolveImage")(function*(ref: string) {
+      return yield* once<ResolvedImage>(
+        `ref:${ref}`,
+        `resolve ${ref}`,
+        () => Effect.mapError(runtime.resolveImage(ref), fromContainer)
+      )
+    }) as (ref: string) => Effect.Effect<ResolvedImage, DagError>
+
+    const image = (op: Op.Op): Effect.Effect<string, SolveError> => {
+      switch (op._tag) {
+        case "Image":
+          return once(op.digest, Op.describe(op), () => Effect.map(resolveImage(op.ref), (r) => r.imageId))
+        case "ScratchImage":
+          return once(op.digest, Op.describe(op), () => Effect.mapError(runtime.scratchImage, fromContainer))
+        case "ImageFile":
+          return once(op.digest, Op.describe(op), () => imageFile(op))
+        case "ExecOutput":
+          return op.output === "rootfs"
+            ? Effect.map(execResult(op.exec), (r) => r.imageId)
+            : Effect.fail(wrongKind(op, "a container rootfs"))
+        default:
+          return Effect.fail(wrongKind(op, "a container rootfs"))
+      }
+    }
+
+    const imageFile = (op: Extract<Op.Op, { _tag: "ImageFile" }>): Effect.Effect<string, SolveError> =>
+      Effect.gen(function*() {
+        const [imageId, sources] = yield* Effect.all([
+          image(op.input),
+          Effect.forEach(op.actions, (a) => (a._tag === "Copy" ? snapshot(a.source) : Effect.succeed(undefined)), {
+            concurrency: "unbounded"
+          })
+        ], { concurrency: "unbounded" })
+        const puts = yield* Effect.forEach(op.actions, (a, i) =>
+          Effect.map(FileActions.tarItems(a, sources[i]), (items): ArchivePut => ({
+            path: "/",
+            tar: () => Tar.pack(items)
+          })))
+        return yield* runtime.putArchives(imageId, puts).pipe(Effect.mapError(fromContainer))
+      })
+
+    // -----------------------------------------------------------------------------------------------------------
+    // snapshots
+
+    const snapshot = (op: Op.Op): Effect.Effect<string, SolveError> => {
+      switch (op._tag) {
+        case "EmptyDir":
+          return once(op.digest, Op.describe(op), (ctx) =>
+            Effect.map(snapshots.createWith(op.digest, () => Effect.void), (r) => {
+              ctx.cached = !r.created
+              return r.path
+            }))
+        case "Local":
+          return Effect.flatMap(
+            tryFs("stat", op.snapshot, () => fs.promises.stat(op.snapshot)),
+            (st) =>
+              st.isDirectory()
+                ? Effect.succeed(op.snapshot)
+                : Effect.fail(new DagError({ reason: "PathNotFound", detail: `not a directory: ${op.snapshot}` }))
+          ).pipe(Effect.catchTag("DagError", (e) =>
+            Effect.fail(
+              e.reason === "PathNotFound"
+                ? new DagError({
+                  reason: "PathNotFound",
+                  detail: `host content of ${op.hostPath} is missing from the snapshot store (${op.snapshot})`
+                })
+                : e
+            )))
+        case "ExecOutput":
+          return op.output === "rootfs"
+            ? Effect.fail(wrongKind(op, "a directory"))
+            : Effect.flatMap(execResult(op.exec), (r) => {
+              const out = r.outputs[op.output]
+              return out !== undefined
+                ? Effect.succeed(out)
+                : Effect.fail(new DagError({
+                  reason: "InvalidInput",
+                  detail: `the exec has no writable directory mount at ${op.output}`
+                }))
+            })
+        case "DirFile":
+          return once(op.digest, Op.describe(op), (ctx) => dirFile(op, ctx))
+        case "Extract":
+          return once(op.digest, Op.describe(op), (ctx) => extract(op, ctx))
+        case "Subdir":
+          return subdir(op)
+        default:
+          return Effect.fail(wrongKind(op, "a directory"))
+      }
+    }
+
+    const dirFile = (op: Extract<Op.Op, { _tag: "DirFile" }>, ctx: RunCtx): Effect.Effect<string, SolveError> =>
+      Effect.gen(function*() {
+        const [input, sources] = yield* Effect.all([
+          snapshot(op.input),
+          Effect.forEach(op.actions, (a) => (a._tag === "Copy" ? snapshot(a.source) : Effect.succeed(undefined)), {
+            concurrency: "unbounded"
+          })
+        ], { concurrency: "unbounded" })
+        const key = keyOf([
+          "dir-file",
+          input,
+          op.actions.map((a, i) =>
+            a._tag === "Mkfile"
+              ? ["mkfile", a.path, sha256Hex(a.contents), a.mode]
+              : a._tag === "Copy"
+              ? ["copy", sources[i], a.sourcePath, a.dest, a.include, a.exclude, a.mode ?? null]
+              : a
+          )
+        ])
+        const r = yield* snapshots.createWith(key, (dir) =>
+          copyContents(input, dir).pipe(
+            Effect.zipRight(
+              Effect.forEach(op.actions, (a, i) => FileActions.apply(dir, a, sources[i]), { discard: true })
+            )
+          ))
+        ctx.cached = !r.created
+        return r.path
+      })
+
+    const extract = (op: Extract<Op.Op, { _tag: "Extract" }>, ctx: RunCtx): Effect.Effect<string, SolveError> =>
+      Effect.gen(function*() {
+        const imageId = yield* image(op.input)
+        const imagePath = "/" + (yield* relPath(op.path))
+        const r = yield* snapshots.createWith(keyOf(["extract", imageId, imagePath]), (dir) =>
+          runtime.getArchive(imageId, imagePath, (tar) => Tar.extractTo(tar, dir)).pipe(
+            Effect.mapError((e) => (e._tag === "ContainerError" ? fromContainer(e) : e))
+          ))
+        ctx.cached = !r.created
+        return r.path
+      })
+
+    const subdir = (op: Extract<Op.Op, { _tag: "Subdir" }>): Effect.Effect<string, SolveError> =>
+      Effect.gen(function*() {
+        const input = yield* snapshot(op.input)
+        const abs = yield* resolveIn(input, yield* relPath(op.path))
+        const st = yield* tryFs("stat", op.path, () => fs.promises.stat(abs).catch(() => undefined))
+        if (st === undefined) {
+          return yield* new DagError({ reason: "PathNotFound", detail: `no such file or directory: ${op.path}` })
+        }
+        if (!st.isDirectory()) {
+          return yield* new DagError({ reason: "PathNotFound", detail: `not a directory: ${op.path}` })
+        }
+        return abs
+      })
+
+    // -----------------------------------------------------------------------------------------------------------
+    // execs
+
+    const execResult = (op: Op.Op): Effect.Effect<ExecResult, SolveError> =>
+      op._tag === "Exec"
+        ? once(op.digest, Op.describe(op), () => runExec(op))
+        : Effect.fail(wrongKind(op, "an exec"))
+
+    const mountSource = (root: string, sourcePath: string, kind: "dir" | "file", target: string) =>
+      Effect.gen(function*() {
+        const abs = yield* resolveIn(root, yield* relPath(sourcePath))
+        const st = yield* tryFs("stat", abs, () => fs.promises.stat(abs).catch(() => undefined))
+        const shown = sourcePath === "" ? "/" : sourcePath
+        if (st === undefined) {
+          return yield* new DagError({
+            reason: "PathNotFound",
+            detail: `mount ${target}: no such file or directory: ${shown}`
+          })
+        }
+        if (kind === "dir" && !st.isDirectory()) {
+          return yield* new DagError({ reason: "PathNotFound", detail: `mount ${target}: not a directory: ${shown}` })
+        }
+        if (kind === "file" && st.isDirectory()) {
+          return yield* new DagError({
+            reason: "InvalidInput",
+            detail: `mount ${target}: ${shown} is a directory, not a file`
+          })
+        }
+        return abs
+      })
+
+    const runExec = (op: ExecOp): Effect.Effect<ExecResult, SolveError> =>
+      Effect.scoped(Effect.gen(function*() {
+        const meta = op.meta
+        if (meta.args.length === 0) {
+          return yield* new DagError({ reason: "NoCommand", detail: "no command has been set" })
+        }
+        const [imageId, sources] = yield* Effect.all([
+          image(op.rootfs),
+          Effect.forEach(op.mounts, (m) => snapshot(m.source), { concurrency: "unbounded" })
+        ], { concurrency: "unbounded" })
+
+        const work = op.mounts.some((m) => !m.readOnly) ? yield* snapshots.scratch("exec") : ""
+        const outputs: Array<readonly [string, string]> = []
+        const binds = yield* Effect.forEach(op.mounts, (m, i) =>
+          Effect.gen(function*() {
+            const src = yield* mountSource(sources[i]!, m.sourcePath, m.kind, m.target)
+            if (m.readOnly) return { source: src, target: m.target, readOnly: true } satisfies Bind
+            const copy = path.join(work, `m${i}`)
+            if (m.kind === "dir") {
+              yield* copyContents(src, copy)
+              outputs.push([m.target, copy])
+            } else {
+              yield* tryFs("copy", m.sourcePath, () => fs.promises.copyFile(src, copy, fs.constants.COPYFILE_FICLONE))
+            }
+            return { source: copy, target: m.target, readOnly: false } satisfies Bind
+          }), { concurrency: "unbounded" })
+
+        const env = meta.env.map(([k, v]) => `${k}=${v}`)
+        if (!meta.env.some(([k]) => k === "PATH")) env.push(`PATH=${defaultPath}`)
+        const workdir = meta.workdir === "" ? "/" : meta.workdir
+        const spec: RunSpec = {
+          image: imageId,
+          args: meta.args,
+          env,
+          workdir,
+          user: meta.user,
+          binds,
+          commit: true,
+          labels: { "dirk.op": op.digest },
+          ...(meta.tmpfs.length > 0 ? { tmpfs: meta.tmpfs } : {}),
+          ...(meta.stdin !== "" ? { stdin: meta.stdin } : {})
+        }
+        const result = yield* pool.withPermits(1)(runtime.run(spec)).pipe(Effect.mapError(fromContainer))
+        const stdout = result.stdout.toString("utf8")
+        const stderr = result.stderr.toString("utf8")
+        if (!exitCodeAllowed(meta.expect, result.exitCode)) {
+          return yield* new ExecError({
+            cmd: meta.args,
+            exitCode: result.exitCode,
+            stdout: stdout.trim(),
+            stderr: stderr.trim()
+          })
+        }
+        if (result.imageId === undefined) {
+          return yield* new DagError({
+            reason: "Runtime",
+            detail: `the runtime did not commit the container of ${Op.describe(op)}`
+          })
+        }
+
+        // Redirected streams become files in the committed rootfs.
+        const redirects: Array<readonly [string, string]> = []
+        if (meta.redirectStdout !== "") redirects.push([meta.redirectStdout, stdout])
+        if (meta.redirectStderr !== "") redirects.push([meta.redirectStderr, stderr])
+        let finalImage = result.imageId
+        if (redirects.length > 0) {
+          const items = yield* Effect.forEach(redirects, ([p, contents]) =>
+            Effect.map(relPath(p.startsWith("/") ? p : path.posix.join("/", workdir, p)), (name): Tar.Item => ({
+              type: "file",
+              name,
+              mode: 0o644,
+              mtime: new Date(),
+              data: Buffer.from(contents)
+            })))
+          finalImage = yield* runtime.putArchives(result.imageId, [{ path: "/", tar: () => Tar.pack(items) }]).pipe(
+            Effect.mapError(fromContainer)
+          )
+        }
+
+        const published = yield* Effect.forEach(outputs, ([target, dir]) =>
+          Effect.map(snapshots.adopt(mountOutputKey(op.digest, target), dir), (p) => [target, p] as const))
+
+        return {
+          imageId: finalImage,
+          exitCode: result.exitCode,
+          stdout: meta.redirectStdout !== "" ? "" : stdout,
+          stderr: meta.redirectStderr !== "" ? "" : stderr,
+          outputs: Object.fromEntries(published)
+        } satisfies ExecResult
+      }))
+
+    const exec = Effect.fn("Solver.exec")(function*(op: Op.Op) {
+      const r = yield* execResult(op)
+      return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr } satisfies ExecOutcome
+    }) as (op: Op.Op) => Effect.Effect<ExecOutcome, SolveError>
+
+    /** A subscription to progress events (for consumers that must not miss events published after this returns). */
+    const subscribe: Effect.Effect<Queue.Dequeue<ProgressEvent>, never, Scope.Scope> = PubSub.subscribe(pubsub)
+
+    /** Progress events; each run of the stream is its own subscription. */
+    const events: Stream.Stream<ProgressEvent> = Stream.fromPubSub(pubsub)
+
+    return {
+      image: Effect.fn("Solver.image")(image) as (op: Op.Op) => Effect.Effect<string, SolveError>,
+      snapshot: Effect.fn("Solver.snapshot")(snapshot) as (op: Op.Op) => Effect.Effect<string, SolveError>,
+      exec,
+      execResult: Effect.fn("Solver.execResult")(execResult) as (op: Op.Op) => Effect.Effect<ExecResult, SolveError>,
+      resolveImage,
+      events,
+      subscribe
+    } as const
+  }),
+  dependencies: [Snapshots.Default]
 }) {}

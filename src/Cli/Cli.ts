@@ -1,0 +1,156 @@
+/**
+ * The `dirk` command line: `run`, `query`, `functions`, `call`.
+ *
+ * The composition root runs it as
+ * `NodeRuntime.runMain(Cli.run(process.argv.slice(2)).pipe(Effect.provide(layers)), { teardown: Cli.teardown })`
+ * where layers provide `CliEngine` and `NodeContext` (FileSystem, Path, Terminal). `run` never fails: it prints
+ * errors and succeeds with the exit code; `teardown` turns that code (and interruption by Ctrl-C → 130) into the
+ * process exit code.
+ */
+import { Command, ValidationError } from "@effect/cli"
+import type { FileSystem, Path, Terminal } from "@effect/platform"
+import type { Teardown } from "@effect/platform/Runtime"
+import { Cause, Effect, Exit } from "effect"
+import * as CallCommand from "./CallCommand.js"
+import type { CliEngine } from "./CliEngine.js"
+import type { CliError, ExecFailed, ExitCode } from "./CliError.js"
+import { CliIo, type CliIoShape, layerNode } from "./CliIo.js"
+import * as FunctionsCommand from "./FunctionsCommand.js"
+import * as QueryCommand from "./QueryCommand.js"
+import * as RunCommand from "./RunCommand.js"
+
+/**
+ * The version printed by `dirk --version`.
+ *
+ * @category models
+ */
+export const version = "0.1.0"
+
+/**
+ * Lines of an exec's output shown when it fails.
+ *
+ * @category models
+ */
+export const tailLines = 20
+
+const isHelp = (token: string) => token === "--help" || token === "-h"
+
+/**
+ * Rewrites argv before @effect/cli sees it: `dirk call … --help` is answered from the module's typedefs, so the
+ * flag is taken out (and remembered); `dirk run CMD …` gets a `--` so CMD's own flags are not parsed as ours.
+ *
+ * @category combinators
+ */
+export const prepare = (
+  argv: ReadonlyArray<string>
+): { readonly argv: ReadonlyArray<string>; readonly callHelp: boolean } => {
+  if (argv[0] === "call") {
+    const stop = argv.indexOf("--")
+    const end = stop === -1 ? argv.length : stop
+    const callHelp = argv.slice(0, end).some(isHelp)
+    return { argv: argv.filter((token, i) => i >= end || !isHelp(token)), callHelp }
+  }
+  if (argv[0] === "run" && argv[1] !== undefined && !argv[1].startsWith("-")) {
+    return { argv: ["run", "--", ...argv.slice(1)], callHelp: false }
+  }
+  return { argv, callHelp: false }
+}
+
+/**
+ * The command tree.
+ *
+ * @category constructors
+ */
+export const command = (callHelp: boolean) =>
+  Command.make("dirk").pipe(
+    Command.withDescription("A CI engine that speaks Dagger's API"),
+    Command.withSubcommands([
+      RunCommand.command,
+      QueryCommand.command,
+      FunctionsCommand.command,
+      CallCommand.command(callHelp)
+    ])
+  )
+
+const tail = (text: string, n: number): string => {
+  const lines = text.trimEnd().split("\n")
+  return lines.slice(Math.max(0, lines.length - n)).join("\n")
+}
+
+const indent = (text: string): string => text.split("\n").map((line) => `  ${line}`).join("\n")
+
+/**
+ * The text printed on stderr for an error.
+ *
+ * @category combinators
+ */
+export const renderError = (error: CliError | ExecFailed): string => {
+  if (error._tag === "CliError") return `Error: ${error.detail}\n`
+  const lines = [
+    `Error: ${error.detail}`,
+    `  command:   ${error.cmd.join(" ")}`,
+    `  exit code: ${error.exitCode}`
+  ]
+  const stderr = error.stderr.trim()
+  const stdout = error.stdout.trim()
+  if (stderr !== "") lines.push(`  stderr (last ${tailLines} lines):`, indent(indent(tail(stderr, tailLines))))
+  if (stderr === "" && stdout !== "") {
+    lines.push(`  stdout (last ${tailLines} lines):`, indent(indent(tail(stdout, tailLines))))
+  }
+  return lines.join("\n") + "\n"
+}
+
+const exitCodeOf = (
+  io: CliIoShape,
+  error: CliError | ExecFailed | ExitCode | ValidationError.ValidationError
+): Effect.Effect<number> => {
+  if (ValidationError.isValidationError(error)) return Effect.succeed(1) // @effect/cli printed it already
+  switch (error._tag) {
+    case "ExitCode":
+      return Effect.succeed(error.code)
+    case "CliError":
+    case "ExecFailed":
+      return Effect.as(io.stderr(renderError(error)), 1)
+  }
+}
+
+/**
+ * Runs `dirk` with the CLI's own process service (tests provide `CliIo.layerTest` instead and call this).
+ *
+ * @category constructors
+ */
+export const runWith = (
+  argv: ReadonlyArray<string>
+): Effect.Effect<number, never, CliIo | CliEngine | FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
+  Effect.gen(function*() {
+    const io = yield* CliIo
+    const prepared = prepare(argv)
+    const cli = Command.run(command(prepared.callHelp), { name: "dirk", version })
+    return yield* cli(["node", "dirk", ...prepared.argv]).pipe(
+      Effect.as(0),
+      Effect.catchAll((error) => exitCodeOf(io, error))
+    )
+  })
+
+/**
+ * `dirk ARGV…` as an Effect that succeeds with the process exit code. Requires `CliEngine` and the Node platform
+ * services (`NodeContext.layer`).
+ *
+ * @category constructors
+ */
+export const run = (
+  argv: ReadonlyArray<string>
+): Effect.Effect<number, never, CliEngine | FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
+  runWith(argv).pipe(Effect.provide(layerNode))
+
+/**
+ * For `NodeRuntime.runMain(…, { teardown })`: exit with the code `run` succeeded with; 130 when interrupted
+ * (Ctrl-C); 1 on a defect.
+ *
+ * @category constructors
+ */
+export const teardown: Teardown = (exit, onExit) => {
+  if (Exit.isSuccess(exit)) return onExit(typeof exit.value === "number" ? exit.value : 0)
+  if (Cause.isInterruptedOnly(exit.cause)) return onExit(130)
+  onExit(1)
+}

@@ -1,0 +1,139 @@
+/**
+ * Flag text → argument values, by the argument's GraphQL type (reference §5: scalars from strings, lists as CSV or
+ * repeated flags, Directory/File as host paths, Container as an image address).
+ */
+import { Either } from "effect"
+import type { InputKind } from "./TypeInfo.js"
+
+/**
+ * An argument value before the engine is asked for the IDs of host paths and containers.
+ *
+ * @category models
+ */
+export type ArgValue =
+  | { readonly _tag: "Value"; readonly value: unknown }
+  | { readonly _tag: "HostDirectory"; readonly path: string }
+  | { readonly _tag: "HostFile"; readonly path: string }
+  | { readonly _tag: "ContainerAddress"; readonly address: string }
+  | { readonly _tag: "List"; readonly items: ReadonlyArray<ArgValue> }
+
+const trueWords = new Set(["1", "t", "true"])
+const falseWords = new Set(["0", "f", "false"])
+
+/**
+ * Parses one flag value (Go's `strconv` rules for Int and Boolean).
+ *
+ * @category constructors
+ */
+export const parseScalar = (kind: InputKind, raw: string): Either.Either<ArgValue, string> => {
+  switch (kind._tag) {
+    case "String":
+    case "Scalar":
+      return Either.right({ _tag: "Value", value: raw })
+    case "Int": {
+      const text = raw.trim()
+      if (!/^[+-]?\d+$/.test(text)) return Either.left(`invalid Int "${raw}"`)
+      const n = Number(text)
+      if (!Number.isSafeInteger(n) || n > 2147483647 || n < -2147483648) {
+        return Either.left(`Int out of range: "${raw}"`)
+      }
+      return Either.right({ _tag: "Value", value: n })
+    }
+    case "Float": {
+      const text = raw.trim()
+      const n = Number(text)
+      if (text === "" || !Number.isFinite(n)) return Either.left(`invalid Float "${raw}"`)
+      return Either.right({ _tag: "Value", value: n })
+    }
+    case "Boolean": {
+      const text = raw.trim().toLowerCase()
+      if (trueWords.has(text)) return Either.right({ _tag: "Value", value: true })
+      if (falseWords.has(text)) return Either.right({ _tag: "Value", value: false })
+      return Either.left(`invalid Boolean "${raw}" (use true or false)`)
+    }
+    case "Enum": {
+      const found = kind.values.find((v) => v === raw) ?? kind.values.find((v) => v.toLowerCase() === raw.toLowerCase())
+      return found === undefined
+        ? Either.left(`invalid value "${raw}", expected one of: ${kind.values.join(", ")}`)
+        : Either.right({ _tag: "Value", value: found })
+    }
+    case "Directory":
+      return Either.right({ _tag: "HostDirectory", path: raw })
+    case "File":
+      return Either.right({ _tag: "HostFile", path: raw })
+    case "Container":
+      return Either.right({ _tag: "ContainerAddress", address: raw })
+    case "Unsupported":
+      return Either.left(`arguments of type ${kind.name} are not supported by dirk call yet`)
+  }
+}
+
+/**
+ * Splits a list flag value as CSV (`a,b`, `"a,b",c`, `"say ""hi"""`), like Go's `encoding/csv` used by pflag.
+ *
+ * @category combinators
+ */
+export const splitCsv = (raw: string): ReadonlyArray<string> => {
+  if (raw === "") return []
+  const out: Array<string> = []
+  let field = ""
+  let i = 0
+  let quoted = false
+  let atStart = true
+  while (i < raw.length) {
+    const c = raw[i]!
+    if (quoted) {
+      if (c === "\"") {
+        if (raw[i + 1] === "\"") {
+          field += "\""
+          i += 2
+          continue
+        }
+        quoted = false
+        i++
+        continue
+      }
+      field += c
+      i++
+      continue
+    }
+    if (c === "\"" && atStart) {
+      quoted = true
+      atStart = false
+      i++
+      continue
+    }
+    if (c === ",") {
+      out.push(field)
+      field = ""
+      atStart = true
+      i++
+      continue
+    }
+    field += c
+    atStart = false
+    i++
+  }
+  out.push(field)
+  return out
+}
+
+/**
+ * Parses the values given for one flag: a list flag takes every occurrence, each split as CSV.
+ *
+ * @category constructors
+ */
+export const parseFlagValues = (
+  kind: InputKind,
+  list: boolean,
+  raws: ReadonlyArray<string>
+): Either.Either<ArgValue, string> => {
+  if (!list) {
+    const last = raws[raws.length - 1]
+    return last === undefined ? Either.left("missing value") : parseScalar(kind, last)
+  }
+  return Either.map(
+    Either.all(raws.flatMap(splitCsv).map((raw) => parseScalar(kind, raw))),
+    (items): ArgValue => ({ _tag: "List", items })
+  )
+}

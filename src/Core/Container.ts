@@ -1,0 +1,429 @@
+/**
+ * The `Container` type: an immutable container state (rootfs, config, mounts) and the execs run on it.
+ */
+import { Effect } from "effect"
+import * as Op from "../Dag/Op.js"
+import { type ExecOutcome, Solver } from "../Dag/Solver.js"
+import * as Api from "./Api.js"
+import { type ApiError, invalid, QueryError } from "./Errors.js"
+import { containerPath, expandVars, isUnder, relPath } from "./internal/paths.js"
+import type { ContainerConfig, ContainerState, DirectoryState, FileState, Mount } from "./State.js"
+import { baseName, emptyContainer, nativePlatform } from "./State.js"
+
+type C = Api.Value<ContainerState>
+type D = Api.Value<DirectoryState>
+type F = Api.Value<FileState>
+
+const same = (s: ContainerState) => Effect.succeed(Api.state(s))
+const withConfig = (s: ContainerState, config: Partial<ContainerConfig>): ContainerState => ({
+  ...s,
+  config: { ...s.config, ...config },
+  imageRef: undefined
+})
+const setEnv = (env: ContainerConfig["env"], name: string, value: string | undefined): ContainerConfig["env"] => {
+  const rest = env.filter(([k]) => k !== name)
+  return value === undefined ? rest : [...rest, [name, value] as const]
+}
+const mergePairs = (base: ContainerConfig["env"], over: ReadonlyArray<readonly [string, string]>) =>
+  over.reduce((acc, [k, v]) => setEnv(acc, k, v), base)
+const splitEnv = (kv: string): readonly [string, string] => {
+  const i = kv.indexOf("=")
+  return i < 0 ? [kv, ""] : [kv.slice(0, i), kv.slice(i + 1)]
+}
+
+const expandIf = (s: ContainerState, expand: boolean | undefined, p: string) => (expand ? expandVars(p, s.config.env) : p)
+const abs = (s: ContainerState, p: string, expand?: boolean) => containerPath(s.config.workdir, expandIf(s, expand, p))
+
+const addToRootfs = (s: ContainerState, action: Op.FileAction): ContainerState => ({
+  ...s,
+  rootfs: Op.imageFile(s.rootfs, [action]),
+  imageRef: undefined
+})
+
+/** The mount that holds `path`, the innermost one when mounts nest. */
+const mountAt = (s: ContainerState, path: string): Mount | undefined =>
+  [...s.mounts].sort((a, b) => b.target.length - a.target.length).find((m) => isUnder(path, m.target))
+
+const execDoc = {
+  args: { type: "[String!]!", doc: "Command to run (no shell: use [\"sh\",\"-c\",\"...\"]). Empty means the default args." },
+  useEntrypoint: { type: "Boolean", doc: "Prepend the container's entrypoint to the args.", default: false },
+  stdin: { type: "String", doc: "Written to the command's standard input, which is then closed.", default: "" },
+  redirectStdin: { type: "String", doc: "Not supported yet: a path whose contents become stdin.", default: "" },
+  redirectStdout: { type: "String", doc: "Write stdout to this path in the container instead of capturing it.", default: "" },
+  redirectStderr: { type: "String", doc: "Write stderr to this path in the container instead of capturing it.", default: "" },
+  expect: { type: "ReturnType", doc: "Which exit codes are a success.", default: "SUCCESS" },
+  experimentalPrivilegedNesting: { type: "Boolean", doc: "Not supported yet.", default: false },
+  insecureRootCapabilities: { type: "Boolean", doc: "Not supported yet.", default: false },
+  expand: { type: "Boolean", doc: "Expand ${VAR} in the args with the container's environment.", default: false },
+  noInit: { type: "Boolean", doc: "Run without an init process (dirk never injects one).", default: false }
+} as const
+
+/**
+ * The Container type and the root `container` field.
+ *
+ * @category constructors
+ */
+export const make = Effect.gen(function*() {
+  const solver = yield* Solver
+
+  const lastExec = (s: ContainerState): Effect.Effect<ExecOutcome, ApiError> =>
+    s.exec === undefined
+      ? Effect.fail(new QueryError({ reason: "InvalidArgument", detail: "no command has been set" }))
+      : solver.exec(s.exec)
+
+  const sync = (v: C) =>
+    Effect.gen(function*() {
+      yield* solver.image(v.state.rootfs)
+      yield* Effect.forEach(v.state.mounts, (m) => solver.snapshot(m.source), { concurrency: "unbounded", discard: true })
+    })
+
+  const spec: Api.ApiSpec = {
+    objects: [
+      {
+        name: "Query",
+        doc: "The root of the API.",
+        fields: {
+          container: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Creates a scratch container, with no image or metadata.",
+            args: { platform: { type: "Platform", doc: "Platform (only the engine's native platform is supported)." } },
+            run: (_p, a: { platform?: string | null }) => same(emptyContainer(a.platform ?? nativePlatform()))
+          }
+        }
+      },
+      {
+        name: "Container",
+        doc: "An OCI-compatible container, also known as a Docker container.",
+        sync: (v: C) => sync(v),
+        fields: {
+          from: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Initializes this container from a pulled base image.",
+            args: { address: { type: "String!", doc: "Image's address from its registry, e.g. \"busybox:latest\"." } },
+            run: (p: C, a: { address: string }) =>
+              Effect.gen(function*() {
+                const img = yield* solver.resolveImage(a.address)
+                const c = img.config
+                const s = p.state
+                return Api.state<ContainerState>({
+                  ...s,
+                  rootfs: Op.image(img.imageId),
+                  config: {
+                    env: mergePairs(s.config.env, c.env.map(splitEnv)),
+                    labels: mergePairs(s.config.labels, Object.entries(c.labels)),
+                    exposedPorts: [...new Set([...s.config.exposedPorts, ...c.exposedPorts])],
+                    entrypoint: c.entrypoint,
+                    cmd: c.cmd,
+                    workdir: c.workdir,
+                    user: c.user
+                  },
+                  exec: undefined,
+                  imageRef: a.address
+                })
+              })
+          },
+          withExec: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Executes a command in the container, and returns the container with its changes.",
+            args: execDoc,
+            run: (p: C, a: {
+              args: ReadonlyArray<string>
+              useEntrypoint: boolean
+              stdin: string
+              redirectStdin: string
+              redirectStdout: string
+              redirectStderr: string
+              expect: "SUCCESS" | "FAILURE" | "ANY"
+              expand: boolean
+            }) =>
+              Effect.gen(function*() {
+                const s = p.state
+                if (a.redirectStdin) return yield* Effect.fail(new QueryError({ reason: "Unsupported", detail: "withExec: redirectStdin is not supported yet" }))
+                let args = a.args.map((x) => expandIf(s, a.expand, x))
+                if (args.length === 0) args = [...s.config.cmd]
+                if (a.useEntrypoint) args = [...s.config.entrypoint, ...args]
+                const exec = Op.exec(
+                  s.rootfs,
+                  s.mounts.map((m) => ({ target: m.target, source: m.source, sourcePath: m.sourcePath, kind: m.kind, readOnly: m.readOnly })),
+                  {
+                    args,
+                    env: s.config.env,
+                    workdir: s.config.workdir || "/",
+                    user: s.config.user,
+                    stdin: a.stdin,
+                    redirectStdout: a.redirectStdout,
+                    redirectStderr: a.redirectStderr,
+                    expect: a.expect,
+                    tmpfs: []
+                  }
+                )
+                return Api.state<ContainerState>({
+                  ...s,
+                  rootfs: Op.execOutput(exec, "rootfs"),
+                  mounts: s.mounts.map((m) =>
+                    m.readOnly || m.kind === "file" ? m : { ...m, source: Op.execOutput(exec, m.target), sourcePath: "" }
+                  ),
+                  exec,
+                  imageRef: undefined
+                })
+              })
+          },
+          withWorkdir: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Changes the container's working directory.",
+            args: {
+              path: { type: "String!", doc: "The path to set as the working directory (relative to the current one)." },
+              expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
+            },
+            run: (p: C, a: { path: string; expand: boolean }) => same(withConfig(p.state, { workdir: abs(p.state, a.path, a.expand) }))
+          },
+          workdir: {
+            kind: "leaf",
+            type: "String!",
+            doc: "The working directory for all commands.",
+            run: (p: C) => Effect.succeed(p.state.config.workdir)
+          },
+          withEnvVariable: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Sets an environment variable.",
+            args: {
+              name: { type: "String!", doc: "The name of the environment variable." },
+              value: { type: "String!", doc: "The value of the environment variable." },
+              expand: { type: "Boolean", doc: "Expand ${VAR} in the value with the current environment.", default: false }
+            },
+            run: (p: C, a: { name: string; value: string; expand: boolean }) =>
+              same(withConfig(p.state, { env: setEnv(p.state.config.env, a.name, expandIf(p.state, a.expand, a.value)) }))
+          },
+          withoutEnvVariable: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Removes an environment variable.",
+            args: { name: { type: "String!", doc: "The name of the environment variable." } },
+            run: (p: C, a: { name: string }) => same(withConfig(p.state, { env: setEnv(p.state.config.env, a.name, undefined) }))
+          },
+          envVariable: {
+            kind: "leaf",
+            type: "String",
+            doc: "The value of an environment variable, or null.",
+            args: { name: { type: "String!", doc: "The name of the environment variable." } },
+            run: (p: C, a: { name: string }) =>
+              Effect.succeed([...p.state.config.env].reverse().find(([k]) => k === a.name)?.[1] ?? null)
+          },
+          withNewFile: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Writes a new file into the container's filesystem.",
+            args: {
+              path: { type: "String!", doc: "Path of the new file (relative to the workdir)." },
+              contents: { type: "String", doc: "Contents of the new file.", default: "" },
+              permissions: { type: "Int", doc: "Permission bits of the new file.", default: 0o644 },
+              owner: { type: "String", doc: "Not supported yet.", default: "" },
+              expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
+            },
+            run: (p: C, a: { path: string; contents: string; permissions: number; owner: string; expand: boolean }) =>
+              a.owner
+                ? Effect.fail(new QueryError({ reason: "Unsupported", detail: "withNewFile: owner is not supported yet" }))
+                : same(addToRootfs(p.state, { _tag: "Mkfile", path: abs(p.state, a.path, a.expand), contents: a.contents, mode: a.permissions }))
+          },
+          withFile: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Copies a file into the container's filesystem.",
+            args: {
+              path: { type: "String!", doc: "Destination path (relative to the workdir)." },
+              source: { type: "FileID!", doc: "The file to copy." },
+              permissions: { type: "Int", doc: "Permission bits of the copied file." },
+              owner: { type: "String", doc: "Not supported yet.", default: "" },
+              expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
+            },
+            run: (p: C, a: { path: string; source: F; permissions?: number | null; owner: string; expand: boolean }) =>
+              a.owner
+                ? Effect.fail(new QueryError({ reason: "Unsupported", detail: "withFile: owner is not supported yet" }))
+                : same(addToRootfs(p.state, {
+                  _tag: "Copy",
+                  source: a.source.state.op,
+                  sourcePath: a.source.state.path,
+                  dest: abs(p.state, a.path, a.expand),
+                  include: [],
+                  exclude: [],
+                  mode: a.permissions ?? undefined
+                }))
+          },
+          withDirectory: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Copies a directory's contents into the container's filesystem at a path.",
+            args: {
+              path: { type: "String!", doc: "Destination path (relative to the workdir)." },
+              source: { type: "DirectoryID!", doc: "The directory to copy." },
+              exclude: { type: "[String!]", doc: "Patterns to exclude.", default: [] },
+              include: { type: "[String!]", doc: "Patterns to include.", default: [] },
+              gitignore: { type: "Boolean", doc: "Not supported yet.", default: false },
+              owner: { type: "String", doc: "Not supported yet.", default: "" },
+              expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false },
+              permissions: { type: "Int", doc: "Not supported yet." }
+            },
+            run: (p: C, a: { path: string; source: D; exclude: Array<string>; include: Array<string>; gitignore: boolean; owner: string; expand: boolean; permissions?: number | null }) =>
+              a.owner || a.gitignore || (a.permissions !== undefined && a.permissions !== null)
+                ? Effect.fail(new QueryError({ reason: "Unsupported", detail: "withDirectory: owner, gitignore and permissions are not supported yet" }))
+                : same(addToRootfs(p.state, {
+                  _tag: "Copy",
+                  source: a.source.state.op,
+                  sourcePath: "",
+                  dest: abs(p.state, a.path, a.expand),
+                  include: a.include,
+                  exclude: a.exclude
+                }))
+          },
+          withMountedDirectory: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Mounts a directory at a path for the following execs; writable unless readOnly, and its changes are kept.",
+            args: {
+              path: { type: "String!", doc: "Where to mount (relative to the workdir)." },
+              source: { type: "DirectoryID!", doc: "The directory to mount." },
+              owner: { type: "String", doc: "Not supported yet.", default: "" },
+              readOnly: { type: "Boolean", doc: "Mount read-only.", default: false },
+              expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
+            },
+            run: (p: C, a: { path: string; source: D; owner: string; readOnly: boolean; expand: boolean }) => {
+              if (a.owner) return Effect.fail(new QueryError({ reason: "Unsupported", detail: "withMountedDirectory: owner is not supported yet" }))
+              const target = abs(p.state, a.path, a.expand)
+              return same({
+                ...p.state,
+                mounts: [...p.state.mounts.filter((m) => m.target !== target), { target, source: a.source.state.op, sourcePath: "", kind: "dir", readOnly: a.readOnly }],
+                imageRef: undefined
+              })
+            }
+          },
+          withEntrypoint: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Sets the entrypoint; clears the default args unless keepDefaultArgs.",
+            args: {
+              args: { type: "[String!]!", doc: "The entrypoint." },
+              keepDefaultArgs: { type: "Boolean", doc: "Keep the default args.", default: false }
+            },
+            run: (p: C, a: { args: ReadonlyArray<string>; keepDefaultArgs: boolean }) =>
+              same(withConfig(p.state, { entrypoint: a.args, cmd: a.keepDefaultArgs ? p.state.config.cmd : [] }))
+          },
+          entrypoint: {
+            kind: "leaf",
+            type: "[String!]!",
+            doc: "The entrypoint of the container.",
+            run: (p: C) => Effect.succeed(p.state.config.entrypoint)
+          },
+          withDefaultArgs: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Sets the default arguments (the command when withExec gets no args).",
+            args: { args: { type: "[String!]!", doc: "The default arguments." } },
+            run: (p: C, a: { args: ReadonlyArray<string> }) => same(withConfig(p.state, { cmd: a.args }))
+          },
+          defaultArgs: {
+            kind: "leaf",
+            type: "[String!]!",
+            doc: "The default arguments.",
+            run: (p: C) => Effect.succeed(p.state.config.cmd)
+          },
+          stdout: {
+            kind: "leaf",
+            type: "String!",
+            doc: "The output stream of the last executed command.",
+            run: (p: C) => lastExec(p.state).pipe(Effect.map((o) => o.stdout))
+          },
+          stderr: {
+            kind: "leaf",
+            type: "String!",
+            doc: "The error stream of the last executed command.",
+            run: (p: C) => lastExec(p.state).pipe(Effect.map((o) => o.stderr))
+          },
+          exitCode: {
+            kind: "leaf",
+            type: "Int!",
+            doc: "The exit code of the last executed command.",
+            run: (p: C) => lastExec(p.state).pipe(Effect.map((o) => o.exitCode))
+          },
+          file: {
+            kind: "chain",
+            type: "File!",
+            doc: "Retrieves a file at the given path (mounts included).",
+            args: {
+              path: { type: "String!", doc: "The path of the file (relative to the workdir)." },
+              expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
+            },
+            run: (p: C, a: { path: string; expand: boolean }) => {
+              const path = abs(p.state, a.path, a.expand)
+              const m = mountAt(p.state, path)
+              if (m !== undefined && m.kind === "dir") {
+                return Effect.succeed(Api.state<FileState>({ op: m.source, path: relPath(m.sourcePath + "/" + path.slice(m.target.length)) }))
+              }
+              if (m !== undefined) return Effect.succeed(Api.state<FileState>({ op: m.source, path: m.sourcePath }))
+              // Extract keeps the basename of the path as the single entry of its snapshot.
+              return Effect.succeed(Api.state<FileState>({ op: Op.extract(p.state.rootfs, path), path: baseName(path) }))
+            }
+          },
+          directory: {
+            kind: "chain",
+            type: "Directory!",
+            doc: "Retrieves a directory at the given path (mounts included).",
+            args: {
+              path: { type: "String!", doc: "The path of the directory (relative to the workdir)." },
+              expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
+            },
+            run: (p: C, a: { path: string; expand: boolean }) => {
+              const path = abs(p.state, a.path, a.expand)
+              const m = mountAt(p.state, path)
+              if (m !== undefined && m.kind === "dir") {
+                return Effect.succeed(Api.state<DirectoryState>({ op: Op.subdir(m.source, relPath(m.sourcePath + "/" + path.slice(m.target.length))) }))
+              }
+              if (m !== undefined) return Effect.fail(invalid(`${path} is a mounted file, not a directory`))
+              const ex = Op.extract(p.state.rootfs, path)
+              return Effect.succeed(Api.state<DirectoryState>({ op: path === "/" ? ex : Op.subdir(ex, baseName(path)) }))
+            }
+          },
+          platform: {
+            kind: "leaf",
+            type: "Platform!",
+            doc: "The platform this container executes and publishes as.",
+            run: (p: C) => Effect.succeed(p.state.platform)
+          },
+          imageRef: {
+            kind: "leaf",
+            type: "String!",
+            doc: "The unique image reference, only valid directly after `from`.",
+            run: (p: C) =>
+              p.state.imageRef === undefined
+                ? Effect.fail(invalid("imageRef is only valid directly after from()"))
+                : Effect.succeed(p.state.imageRef)
+          },
+          user: {
+            kind: "leaf",
+            type: "String!",
+            doc: "The user that runs commands.",
+            run: (p: C) => Effect.succeed(p.state.config.user)
+          },
+          withUser: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Sets the user that runs commands.",
+            args: { name: { type: "String!", doc: "The user (name or uid[:gid])." } },
+            run: (p: C, a: { name: string }) => same(withConfig(p.state, { user: a.name }))
+          },
+          mounts: {
+            kind: "leaf",
+            type: "[String!]!",
+            doc: "The paths where directories are mounted.",
+            run: (p: C) => Effect.succeed(p.state.mounts.map((m) => m.target))
+          }
+        }
+      }
+    ]
+  }
+  return spec
+})

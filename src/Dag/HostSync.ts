@@ -1,0 +1,159 @@
+/**
+ * Imports host directories and files into the snapshot store, named by their content.
+ *
+ * The content digest is a sha256 over, for every kept entry in walk order (depth-first, names sorted): its relative
+ * path, its type, its permission bits, and the sha256 of its bytes (files) or its target (symlinks). Ownership and
+ * timestamps are not part of it. The snapshot is named by that digest, so the same content read from another path
+ * (or by another client) is one snapshot and one cache entry.
+ *
+ * Importing is two passes: a hashing walk (synchronous reads in batches), then, only when no snapshot with that
+ * digest exists yet, a copy of the walked entries into a new snapshot. A file modified between the two passes can
+ * make the copy differ from the digest; the next import sees the new content under a new digest.
+ */
+import { Effect } from "effect"
+import { createHash, type Hash } from "node:crypto"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { DagError } from "./Errors.js"
+import { errnoCode, ioError, trySync } from "./internal/Fs.js"
+import * as Walk from "./internal/Walk.js"
+import * as PathFilter from "./PathFilter.js"
+import { Snapshots } from "./Snapshots.js"
+
+/**
+ * A host directory in the snapshot store.
+ *
+ * @category models
+ */
+export interface ImportedDirectory {
+  /** `sha256:<hex>` over the content (see the module doc). */
+  readonly contentDigest: string
+  /** Absolute path of the snapshot holding the content. */
+  readonly snapshot: string
+}
+
+/**
+ * A host file in the snapshot store: the snapshot holds the single file under `name`.
+ *
+ * @category models
+ */
+export interface ImportedFile {
+  readonly contentDigest: string
+  readonly snapshot: string
+  /** The file's basename, its path inside `snapshot`. */
+  readonly name: string
+}
+
+const CHUNK = 1 << 20
+
+const hashFileInto = (abs: string, size: number, buf: Buffer): string => {
+  const h = createHash("sha256")
+  const fd = fs.openSync(abs, "r")
+  try {
+    let pos = 0
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, pos)
+      if (n === 0) break
+      h.update(n === buf.length ? buf : buf.subarray(0, n))
+      pos += n
+      if (pos > size * 2 + CHUNK) break // a growing file: stop somewhere
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+  return h.digest("hex")
+}
+
+const record = (h: Hash, e: Walk.Entry, buf: Buffer): void => {
+  const data = e.type === "file"
+    ? hashFileInto(e.abs, e.size, buf)
+    : e.type === "symlink"
+    ? e.linkTarget ?? ""
+    : ""
+  const mode = e.type === "symlink" ? 0 : e.mode
+  h.update(`${e.type}\0${mode.toString(8)}\0${data}\0${e.rel}\0`)
+}
+
+/**
+ * Computes the content digest of walked entries (synchronous reads in batches). Failures name the path.
+ *
+ * @category getters
+ */
+export const hashEntries = (root: string, entries: ReadonlyArray<Walk.Entry>): Effect.Effect<string, DagError> =>
+  Effect.suspend(() => {
+    const h = createHash("sha256")
+    const buf = Buffer.allocUnsafe(CHUNK)
+    h.update("dirk.dir.v1\0")
+    let i = 0
+    let current = root
+    const step: Effect.Effect<string, DagError> = Effect.try({
+      try: () => {
+        // batches of up to 256 entries or 64 MiB of file data
+        let bytes = 0
+        for (let n = 0; n < 256 && i < entries.length && bytes < 64 * CHUNK; n++, i++) {
+          const e = entries[i]!
+          current = e.abs
+          record(h, e, buf)
+          bytes += e.size
+        }
+        return i >= entries.length
+      },
+      catch: (cause) => ioError("read", current)(cause)
+    }).pipe(Effect.flatMap((done) =>
+      done ? Effect.sync(() => "sha256:" + h.digest("hex")) : Effect.zipRight(Effect.yieldNow(), step)
+    ))
+    return step
+  })
+
+const statHost = (abs: string, what: "directory" | "file"): Effect.Effect<fs.Stats, DagError> =>
+  Effect.try({
+    try: () => fs.statSync(abs),
+    catch: (cause) =>
+      errnoCode(cause) === "ENOENT" || errnoCode(cause) === "ENOTDIR"
+        ? new DagError({ reason: "PathNotFound", detail: `no such ${what} on the host: ${abs}`, cause })
+        : ioError("stat", abs)(cause)
+  })
+
+/**
+ * @category tags
+ */
+export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
+  effect: Effect.gen(function*() {
+    const snapshots = yield* Snapshots
+
+    /** Imports a host directory (absolute path), keeping what the filters select. */
+    const importDirectory = Effect.fn("HostSync.importDirectory")(function*(
+      absPath: string,
+      patterns: PathFilter.Patterns = {}
+    ) {
+      const root = path.resolve(absPath)
+      const st = yield* statHost(root, "directory")
+      if (!st.isDirectory()) {
+        return yield* new DagError({ reason: "InvalidInput", detail: `not a directory on the host: ${root}` })
+      }
+      const entries = yield* Walk.collect(root, PathFilter.make(patterns))
+      const contentDigest = yield* hashEntries(root, entries)
+      const snapshot = yield* snapshots.create(contentDigest, (dir) =>
+        trySync("copy", root, () => Walk.copyEntriesSync(entries, dir)))
+      return { contentDigest, snapshot } satisfies ImportedDirectory
+    })
+
+    /** Imports one host file (absolute path); the snapshot holds it under its basename. */
+    const importFile = Effect.fn("HostSync.importFile")(function*(absPath: string) {
+      const abs = path.resolve(absPath)
+      const st = yield* statHost(abs, "file")
+      if (!st.isFile()) {
+        return yield* new DagError({ reason: "InvalidInput", detail: `not a regular file on the host: ${abs}` })
+      }
+      const name = path.basename(abs)
+      const entry: Walk.Entry = { rel: name, abs, type: "file", mode: st.mode & 0o7777, size: st.size, mtime: st.mtime }
+      const contentDigest = yield* hashEntries(abs, [entry])
+      const snapshot = yield* snapshots.create(contentDigest, (dir) =>
+        trySync("copy", abs, () => Walk.copyEntriesSync([entry], dir)))
+      return { contentDigest, snapshot, name } satisfies ImportedFile
+    })
+
+    return { importDirectory, importFile } as const
+  }),
+  dependencies: [Snapshots.Default]
+}) {}

@@ -1,0 +1,193 @@
+/**
+ * Filesystem actions applied to a snapshot being built (`DirFile`), and their tar form for images (`ImageFile`).
+ * Paths are taken relative to the root; symlinks met on the way are resolved inside the root, so an action never
+ * writes outside it.
+ */
+import { Effect } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { DagError } from "../Errors.js"
+import type { FileAction } from "../Op.js"
+import * as PathFilter from "../PathFilter.js"
+import { copyContents, relPath, resolveIn, resolveInSync, trySync } from "./Fs.js"
+import type * as Tar from "./Tar.js"
+import * as Walk from "./Walk.js"
+
+type Copy = Extract<FileAction, { _tag: "Copy" }>
+
+/** The source of a Copy: its resolved absolute path and stat; PathNotFound when missing. */
+export const copySource = (
+  sourceRoot: string,
+  action: Copy
+): Effect.Effect<{ readonly abs: string; readonly stat: fs.Stats }, DagError> =>
+  Effect.gen(function*() {
+    const rel = yield* relPath(action.sourcePath)
+    const abs = yield* resolveIn(sourceRoot, rel)
+    const stat = yield* Effect.try({
+      try: () => fs.statSync(abs),
+      catch: (cause) =>
+        new DagError({
+          reason: "PathNotFound",
+          detail: `no such file or directory: ${action.sourcePath === "" ? "/" : action.sourcePath}`,
+          cause
+        })
+    })
+    return { abs, stat }
+  })
+
+const notRoot = (p: string, what: string): Effect.Effect<string, DagError> =>
+  Effect.flatMap(relPath(p), (rel) =>
+    rel === ""
+      ? Effect.fail(new DagError({ reason: "InvalidInput", detail: `cannot ${what} at the root directory` }))
+      : Effect.succeed(rel))
+
+const ensureDirSync = (root: string, rel: string): string => {
+  const abs = resolveInSync(root, rel)
+  fs.mkdirSync(abs, { recursive: true, mode: 0o755 })
+  return abs
+}
+
+const filterOf = (a: Copy): PathFilter.PathFilter => PathFilter.make({ include: a.include, exclude: a.exclude })
+
+/**
+ * Applies one action to the snapshot under construction at `root`. `source` is the resolved snapshot path of a
+ * Copy's source op.
+ */
+export const apply = (root: string, action: FileAction, source: string | undefined): Effect.Effect<void, DagError> =>
+  Effect.gen(function*() {
+    switch (action._tag) {
+      case "Mkfile": {
+        const rel = yield* notRoot(action.path, "write a file")
+        yield* trySync("write", action.path, () => {
+          const parent = ensureDirSync(root, path.posix.dirname(rel))
+          const dest = path.join(parent, path.posix.basename(rel))
+          const st = lstatOrUndefinedSync(dest)
+          if (st !== undefined && st.isDirectory()) {
+            throw Object.assign(new Error("is a directory"), { code: "EISDIR" })
+          }
+          if (st !== undefined && !st.isFile()) fs.rmSync(dest, { force: true })
+          fs.writeFileSync(dest, action.contents)
+          fs.chmodSync(dest, action.mode)
+        })
+        return
+      }
+      case "Mkdir": {
+        const rel = yield* relPath(action.path)
+        yield* trySync("mkdir", action.path, () => {
+          const abs = resolveInSync(root, rel)
+          const st = lstatOrUndefinedSync(abs)
+          if (st !== undefined && !st.isDirectory()) {
+            throw Object.assign(new Error("file exists"), { code: "EEXIST" })
+          }
+          fs.mkdirSync(abs, { recursive: true, mode: action.mode })
+          if (rel !== "") fs.chmodSync(abs, action.mode)
+        })
+        return
+      }
+      case "Rm": {
+        const rel = yield* relPath(action.path)
+        yield* trySync("remove", action.path, () => {
+          if (rel === "") {
+            for (const name of fs.readdirSync(root)) fs.rmSync(path.join(root, name), { recursive: true, force: true })
+            return
+          }
+          const parent = resolveInSync(root, path.posix.dirname(rel))
+          fs.rmSync(path.join(parent, path.posix.basename(rel)), { recursive: true, force: true })
+        })
+        return
+      }
+      case "Copy": {
+        if (source === undefined) return yield* Effect.dieMessage("FileActions.apply: Copy without a source")
+        const src = yield* copySource(source, action)
+        const destRel = yield* relPath(action.dest)
+        if (src.stat.isDirectory()) {
+          const filter = filterOf(action)
+          const destAbs = yield* trySync("mkdir", action.dest, () => ensureDirSync(root, destRel))
+          if (filter.isEmpty && action.mode === undefined) return yield* copyContents(src.abs, destAbs)
+          const entries = yield* Walk.collect(src.abs, filter)
+          return yield* trySync("copy", action.dest, () => Walk.copyEntriesSync(entries, destAbs, action.mode))
+        }
+        if (destRel === "") {
+          return yield* new DagError({
+            reason: "InvalidInput",
+            detail: `cannot copy file ${action.sourcePath} onto the root directory`
+          })
+        }
+        yield* trySync("copy", action.dest, () => {
+          const parent = ensureDirSync(root, path.posix.dirname(destRel))
+          const dest = path.join(parent, path.posix.basename(destRel))
+          const st = lstatOrUndefinedSync(dest)
+          if (st !== undefined && !st.isFile()) fs.rmSync(dest, { recursive: true, force: true })
+          fs.copyFileSync(src.abs, dest, fs.constants.COPYFILE_FICLONE)
+          fs.chmodSync(dest, action.mode ?? src.stat.mode & 0o7777)
+        })
+        return
+      }
+    }
+  })
+
+const lstatOrUndefinedSync = (p: string): fs.Stats | undefined => {
+  try {
+    return fs.lstatSync(p)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The tar items that apply one action to an image's rootfs (entry names relative to `/`). Rm is not supported on
+ * images (it needs an exec or a rootfs rewrite). Missing parent directories are created by the runtime when it
+ * unpacks (0755, root), and existing ones are not listed, so their modes and owners are kept.
+ */
+export const tarItems = (action: FileAction, source: string | undefined): Effect.Effect<Array<Tar.Item>, DagError> =>
+  Effect.gen(function*() {
+    const now = new Date()
+    switch (action._tag) {
+      case "Mkfile": {
+        const name = yield* notRoot(action.path, "write a file")
+        return [{ type: "file", name, mode: action.mode, mtime: now, data: Buffer.from(action.contents) }]
+      }
+      case "Mkdir": {
+        const name = yield* relPath(action.path)
+        return name === "" ? [] : [{ type: "dir", name, mode: action.mode, mtime: now }]
+      }
+      case "Rm":
+        return yield* new DagError({
+          reason: "InvalidInput",
+          detail: `removing ${action.path} from a container's filesystem is not supported yet`
+        })
+      case "Copy": {
+        if (source === undefined) return yield* Effect.dieMessage("FileActions.tarItems: Copy without a source")
+        const src = yield* copySource(source, action)
+        const dest = yield* relPath(action.dest)
+        if (!src.stat.isDirectory()) {
+          if (dest === "") {
+            return yield* new DagError({
+              reason: "InvalidInput",
+              detail: `cannot copy file ${action.sourcePath} onto /`
+            })
+          }
+          return [{
+            type: "file",
+            name: dest,
+            mode: action.mode ?? src.stat.mode & 0o7777,
+            mtime: src.stat.mtime,
+            abs: src.abs,
+            size: src.stat.size
+          }]
+        }
+        const entries = yield* Walk.collect(src.abs, filterOf(action))
+        const join = (rel: string) => (dest === "" ? rel : dest + "/" + rel)
+        const items = entries.map((e): Tar.Item =>
+          e.type === "dir"
+            ? { type: "dir", name: join(e.rel), mode: action.mode ?? e.mode, mtime: e.mtime }
+            : e.type === "symlink"
+            ? { type: "symlink", name: join(e.rel), linkname: e.linkTarget ?? "", mtime: e.mtime }
+            : { type: "file", name: join(e.rel), mode: action.mode ?? e.mode, mtime: e.mtime, abs: e.abs, size: e.size }
+        )
+        // An empty source still creates the destination directory.
+        if (items.length === 0 && dest !== "") items.push({ type: "dir", name: dest, mode: 0o755, mtime: now })
+        return items
+      }
+    }
+  })

@@ -1,0 +1,170 @@
+/**
+ * A filtered, deterministic directory walk with synchronous fs calls, driven from Effect in batches (the event loop
+ * gets a turn between batches). Excluded subtrees are never entered; a directory that is only walked because
+ * something below it may be included (`descend`) is reported just before its first kept descendant, and not at all
+ * when nothing below it is kept.
+ */
+import { Effect } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import type { DagError } from "../Errors.js"
+import * as PathFilter from "../PathFilter.js"
+import { ioError } from "./Fs.js"
+
+/**
+ * One walked entry. `rel` is `/`-separated and relative to the walk's root (never `""`: the root is not reported).
+ */
+export interface Entry {
+  readonly rel: string
+  readonly abs: string
+  readonly type: "file" | "dir" | "symlink"
+  /** Permission bits (`mode & 0o7777`). */
+  readonly mode: number
+  readonly size: number
+  readonly mtime: Date
+  /** For symlinks. */
+  readonly linkTarget?: string
+}
+
+const toEntry = (abs: string, rel: string, st: fs.Stats): Entry | undefined => {
+  const base = { rel, abs, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime }
+  if (st.isDirectory()) return { ...base, type: "dir", size: 0 }
+  if (st.isFile()) return { ...base, type: "file" }
+  if (st.isSymbolicLink()) return { ...base, type: "symlink", size: 0, linkTarget: fs.readlinkSync(abs) }
+  return undefined // sockets, fifos, devices: not part of a directory's content
+}
+
+const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+function* walkDir(
+  absDir: string,
+  relDir: string,
+  filter: PathFilter.PathFilter,
+  pending: Array<Entry>
+): Generator<Entry> {
+  const names = fs.readdirSync(absDir).sort(compareNames)
+  for (const name of names) {
+    const abs = path.join(absDir, name)
+    const rel = relDir === "" ? name : relDir + "/" + name
+    const st = fs.lstatSync(abs)
+    const decision = filter.decide(rel, st.isDirectory())
+    if (decision === "skip") continue
+    const entry = toEntry(abs, rel, st)
+    if (entry === undefined) continue
+    if (entry.type === "dir") {
+      if (decision === "keep") {
+        yield* pending.splice(0)
+        yield entry
+        yield* walkDir(abs, rel, filter, pending)
+      } else {
+        pending.push(entry)
+        yield* walkDir(abs, rel, filter, pending)
+        // nothing below was kept: forget it
+        const i = pending.indexOf(entry)
+        if (i >= 0) pending.splice(i)
+      }
+    } else if (decision === "keep") {
+      yield* pending.splice(0)
+      yield entry
+    }
+  }
+}
+
+/**
+ * A synchronous iterator over the entries below `root` (depth-first, names sorted), parents before children.
+ */
+export const iterate = (root: string, filter: PathFilter.PathFilter = PathFilter.all): Iterator<Entry> =>
+  walkDir(root, "", filter, [])
+
+const BATCH = 512
+
+/**
+ * Walks `root` and calls `onEntry` for every kept entry (synchronously, in batches). Failures name the path.
+ */
+export const walk = (
+  root: string,
+  filter: PathFilter.PathFilter,
+  onEntry: (entry: Entry) => void
+): Effect.Effect<void, DagError> =>
+  Effect.suspend(() => {
+    const it = iterate(root, filter)
+    let current = root
+    const step: Effect.Effect<void, DagError> = Effect.try({
+      try: () => {
+        for (let i = 0; i < BATCH; i++) {
+          const next = it.next()
+          if (next.done === true) return true
+          current = next.value.abs
+          onEntry(next.value)
+        }
+        return false
+      },
+      catch: (cause) => ioError("read", current)(cause)
+    }).pipe(Effect.flatMap((done) => (done ? Effect.void : Effect.zipRight(Effect.yieldNow(), step))))
+    return step
+  })
+
+/** Collects the kept entries below `root`. */
+export const collect = (
+  root: string,
+  filter: PathFilter.PathFilter = PathFilter.all
+): Effect.Effect<Array<Entry>, DagError> =>
+  Effect.suspend(() => {
+    const out: Array<Entry> = []
+    return Effect.as(walk(root, filter, (e) => out.push(e)), out)
+  })
+
+/**
+ * Copies walked entries from their place into `destRoot` (entry `rel` → `destRoot/rel`): directories are created
+ * (their modes applied last, so read-only directories can still be filled), files copied (reflink when possible)
+ * with mode and mtime, symlinks recreated verbatim. `mode` overrides every entry's mode.
+ */
+export const copyEntriesSync = (entries: ReadonlyArray<Entry>, destRoot: string, mode?: number): void => {
+  const dirs: Array<readonly [string, number, Date]> = []
+  for (const e of entries) {
+    const dest = path.join(destRoot, e.rel)
+    switch (e.type) {
+      case "dir": {
+        let existing: fs.Stats | undefined
+        try {
+          existing = fs.lstatSync(dest)
+        } catch {
+          existing = undefined
+        }
+        if (existing !== undefined && !existing.isDirectory()) fs.rmSync(dest, { recursive: true, force: true })
+        if (existing === undefined || !existing.isDirectory()) fs.mkdirSync(dest, { recursive: true, mode: 0o755 })
+        dirs.push([dest, mode ?? e.mode, e.mtime])
+        break
+      }
+      case "file": {
+        fs.mkdirSync(path.dirname(dest), { recursive: true })
+        removeIfNotFile(dest)
+        fs.copyFileSync(e.abs, dest, fs.constants.COPYFILE_FICLONE)
+        fs.chmodSync(dest, mode ?? e.mode)
+        fs.utimesSync(dest, e.mtime, e.mtime)
+        break
+      }
+      case "symlink": {
+        fs.mkdirSync(path.dirname(dest), { recursive: true })
+        fs.rmSync(dest, { recursive: true, force: true })
+        fs.symlinkSync(e.linkTarget ?? "", dest)
+        break
+      }
+    }
+  }
+  for (let i = dirs.length - 1; i >= 0; i--) {
+    const [dest, m, mtime] = dirs[i]!
+    fs.chmodSync(dest, m)
+    fs.utimesSync(dest, mtime, mtime)
+  }
+}
+
+const removeIfNotFile = (dest: string): void => {
+  let st: fs.Stats | undefined
+  try {
+    st = fs.lstatSync(dest)
+  } catch {
+    return
+  }
+  if (!st.isFile()) fs.rmSync(dest, { recursive: true, force: true })
+}

@@ -1,0 +1,44 @@
+/**
+ * The engine: holds sessions (each with its own port, token and schema) and the shared solver.
+ * In this slice it runs in the CLI's process; the daemon comes later.
+ */
+import { Effect, Schema, type Scope, type Stream } from "effect"
+import type { ProgressEvent } from "../Dag/Solver.js"
+
+/**
+ * How a client reaches a session.
+ *
+ * @category models
+ */
+export interface SessionInfo {
+  readonly id: string
+  readonly port: number
+  readonly token: string
+  /** `http://127.0.0.1:<port>/query` */
+  readonly url: string
+}
+
+/**
+ * @category errors
+ */
+export class EngineError extends Schema.TaggedError<EngineError>()("EngineError", {
+  reason: Schema.Literal("SessionFailed", "Unavailable"),
+  detail: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/**
+ * The contract the CLI uses (implementation: `EngineLive.ts`).
+ *
+ * @category models
+ */
+export interface EngineShape {
+  /** Opens a session served on 127.0.0.1; it ends (and removes what it created) when the scope closes. */
+  readonly openSession: (options: { readonly workdir: string }) => Effect.Effect<SessionInfo, EngineError, Scope.Scope>
+  /** Progress events of every op the engine runs. */
+  readonly events: Stream.Stream<ProgressEvent>
+}

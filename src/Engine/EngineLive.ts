@@ -1,0 +1,36 @@
+/**
+ * The in-process engine: one solver and one value memo shared by all its sessions.
+ */
+import { Effect, Layer } from "effect"
+import type * as Api from "../Core/Api.js"
+import * as Core from "../Core/Core.js"
+import { Solver } from "../Dag/Solver.js"
+import * as Memo from "../Session/Memo.js"
+import * as Session from "../Session/Session.js"
+import type { EngineShape } from "./Engine.js"
+
+/**
+ * The engine service.
+ *
+ * @category tags
+ */
+export class Engine extends Effect.Service<Engine>()("dirk/Engine/Engine", {
+  scoped: Effect.gen(function*() {
+    const solver = yield* Solver
+    const core = yield* Core.specs
+    const extra = yield* ExtraSpecs
+    const memo = yield* Memo.make
+    const baseSpecs: ReadonlyArray<Api.ApiSpec> = [...core, ...extra.specs]
+    const openSession: EngineShape["openSession"] = (options) => Session.make({ workdir: options.workdir, baseSpecs, memo })
+    return { openSession, events: solver.events } satisfies EngineShape
+  })
+}) {}
+
+/**
+ * API specs contributed from outside src/Core (the module API): every client of every session sees them.
+ *
+ * @category tags
+ */
+export class ExtraSpecs extends Effect.Tag("dirk/Engine/ExtraSpecs")<ExtraSpecs, { readonly specs: ReadonlyArray<Api.ApiSpec> }>() {
+  static readonly none = Layer.succeed(ExtraSpecs, { specs: [] })
+}

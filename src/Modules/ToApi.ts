@@ -1,0 +1,365 @@
+/**
+ * Turns a module's typedefs into an API spec that a session can serve: the main object becomes an object type and
+ * a root field named after the module, functions become fields (calling the module's runtime), exposed properties
+ * become fields reading the object's state, and module enums become enums. Names follow Dagger's rules
+ * (`Naming.ts`): PascalCase types namespaced by the module, lowerCamel fields and arguments.
+ *
+ * A module object's state is the JSON object of its fields, as the runtime returned it; it is passed back verbatim
+ * as `parent` on the next call.
+ */
+import { Effect, Either } from "effect"
+import { createHash } from "node:crypto"
+import * as Api from "../Core/Api.js"
+import { type ApiError, invalid, QueryError } from "../Core/Errors.js"
+import * as CallId from "../Dag/CallId.js"
+import type * as CallContext from "./CallContext.js"
+import * as Json from "./Json.js"
+import type * as Model from "./Model.js"
+import * as Naming from "./Naming.js"
+
+/**
+ * How the generated fields run a function of the module.
+ *
+ * @category models
+ */
+export interface Invoker {
+  /** Runs one function call; succeeds with the JSON text the function returned. */
+  readonly call: (
+    request: CallContext.CallRequest,
+    fn: Model.FunctionData,
+    ctx: Api.ClientContext
+  ) => Effect.Effect<string, ApiError>
+}
+
+const unsupported = (detail: string) => new QueryError({ reason: "Unsupported", detail })
+
+/**
+ * The names the conversion uses for one module.
+ *
+ * @category models
+ */
+export interface Names {
+  readonly moduleName: string
+  /** GraphQL type name of a module object or enum, by its original name. */
+  readonly typeName: (original: string) => string
+  readonly isModuleObject: (original: string) => boolean
+  readonly isModuleEnum: (original: string) => boolean
+  /** The root field: `lowerCamel(moduleName)`. */
+  readonly rootField: string
+}
+
+/**
+ * @category constructors
+ */
+export const names = (moduleName: string, def: Model.ModuleDef): Names => {
+  const objects = new Set(def.objects.map((o) => o.asObject?.name ?? ""))
+  const enums = new Set(def.enums.map((e) => e.asEnum?.name ?? ""))
+  return {
+    moduleName,
+    typeName: (original) =>
+      objects.has(original) || enums.has(original) ? Naming.namespaced(moduleName, original) : original,
+    isModuleObject: (original) => objects.has(original),
+    isModuleEnum: (original) => enums.has(original),
+    rootField: Naming.lowerCamel(moduleName)
+  }
+}
+
+/**
+ * The content name of a module's root object: its module identity, type and state.
+ *
+ * @category naming
+ */
+export const rootContent = (identity: string, typeName: string, state: unknown): string =>
+  "sha256:" + createHash("sha256").update(JSON.stringify([identity, typeName, state])).digest("hex")
+
+// ---------------------------------------------------------------------------------------------------------------
+// type expressions
+
+const scalarOf = (t: Model.TypeDefData): string | undefined => {
+  switch (t.kind) {
+    case "STRING_KIND":
+      return "String"
+    case "INTEGER_KIND":
+      return "Int"
+    case "FLOAT_KIND":
+      return "Float"
+    case "BOOLEAN_KIND":
+      return "Boolean"
+    case "VOID_KIND":
+      return "Void"
+    case "SCALAR_KIND":
+      return t.asScalar?.name ?? "JSON"
+    default:
+      return undefined
+  }
+}
+
+/** Whether values of this type are objects (chain fields) rather than scalars (leaf fields). */
+const isObjectType = (t: Model.TypeDefData): boolean =>
+  t.kind === "OBJECT_KIND" || (t.kind === "LIST_KIND" && t.asList !== undefined && isObjectType(t.asList.elementTypeDef))
+
+const typeExpr = (n: Names, t: Model.TypeDefData, input: boolean, nullable: boolean): Either.Either<string, QueryError> => {
+  const bang = nullable || t.optional || t.kind === "VOID_KIND" ? "" : "!"
+  const s = scalarOf(t)
+  if (s !== undefined) return Either.right(s + bang)
+  switch (t.kind) {
+    case "LIST_KIND": {
+      if (t.asList === undefined) return Either.left(invalid("a list typedef without an element type"))
+      return typeExpr(n, t.asList.elementTypeDef, input, false).pipe(Either.map((e) => `[${e}]${bang}`))
+    }
+    case "OBJECT_KIND": {
+      const name = n.typeName(t.asObject?.name ?? "")
+      return Either.right((input ? `${name}ID` : name) + bang)
+    }
+    case "ENUM_KIND":
+      return Either.right(n.typeName(t.asEnum?.name ?? "") + bang)
+    case "INTERFACE_KIND":
+      return Either.left(unsupported(`interface types (${t.asInterface?.name ?? "?"}) are not supported yet`))
+    default:
+      return Either.left(unsupported(`typedef kind ${t.kind} is not supported`))
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// values: GraphQL ⇄ the module's JSON
+
+/**
+ * Encodes an argument value (as resolvers receive it: IDs already loaded as values) as the module expects it:
+ * core objects as their ID string, module objects as their state, lists element-wise.
+ *
+ * @category encoding
+ */
+export const encodeArg = (n: Names, t: Model.TypeDefData, v: unknown): unknown => {
+  if (v === null || v === undefined) return null
+  if (t.kind === "LIST_KIND" && t.asList !== undefined) {
+    const elem = t.asList.elementTypeDef
+    return (Array.isArray(v) ? v : [v]).map((x) => encodeArg(n, elem, x))
+  }
+  if (t.kind === "OBJECT_KIND") {
+    const value = v as Api.Value
+    return n.isModuleObject(t.asObject?.name ?? "") ? value.state : CallId.encode(value.id)
+  }
+  return v
+}
+
+/**
+ * Decodes a value the module returned (parsed JSON) into what a field resolver returns: a plain value for scalars,
+ * chain results for objects (core objects are loaded by their ID in the caller's client).
+ *
+ * @category encoding
+ */
+export const decodeResult = (
+  n: Names,
+  t: Model.TypeDefData,
+  v: unknown,
+  ctx: Api.ClientContext,
+  what: string
+): Effect.Effect<unknown, ApiError> => {
+  if (t.kind === "LIST_KIND" && t.asList !== undefined) {
+    if (v === null || v === undefined) return Effect.succeed(t.optional || !isObjectType(t) ? null : [])
+    if (!Array.isArray(v)) return Effect.fail(invalid(`${what}: expected a list, got ${Json.encode(v).slice(0, 80)}`))
+    const elem = t.asList.elementTypeDef
+    return Effect.forEach(v, (x, i) => decodeResult(n, elem, x, ctx, `${what}[${i}]`))
+  }
+  if (t.kind === "OBJECT_KIND") {
+    const name = t.asObject?.name ?? ""
+    if (v === null || v === undefined) {
+      return Effect.fail(invalid(`${what}: returned null for ${t.optional ? "an optional" : "a"} ${name} (null objects are not supported)`))
+    }
+    if (n.isModuleObject(name)) {
+      return typeof v === "object" && !Array.isArray(v)
+        ? Effect.succeed(Api.state(v))
+        : Effect.fail(invalid(`${what}: expected a ${name} object, got ${Json.encode(v).slice(0, 80)}`))
+    }
+    if (typeof v !== "string") return Effect.fail(invalid(`${what}: expected a ${name} ID, got ${Json.encode(v).slice(0, 80)}`))
+    return Effect.try({
+      try: () => CallId.decode(v),
+      catch: (e) => invalid(`${what}: ${e instanceof Error ? e.message : String(e)}`)
+    }).pipe(
+      Effect.flatMap((id) => ctx.load(id)),
+      Effect.filterOrFail(
+        (value) => value._type === name,
+        (value) => invalid(`${what}: expected a ${name}, got a ${value._type}`)
+      ),
+      Effect.map(Api.existing)
+    )
+  }
+  if (t.kind === "VOID_KIND") return Effect.succeed(null)
+  return Effect.succeed(v === undefined ? null : v)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// fields
+
+const argSpecs = (
+  n: Names,
+  fn: Model.FunctionData
+): Either.Either<Record<string, Api.ArgSpec>, QueryError> =>
+  Either.gen(function*() {
+    const out: Record<string, Api.ArgSpec> = {}
+    for (const a of fn.args) {
+      const hasDefault = a.defaultValue !== undefined && a.defaultValue !== "null"
+      const nullable = a.typeDef.optional || hasDefault || a.defaultPath !== "" || a.defaultAddress !== ""
+      const type = yield* typeExpr(n, a.typeDef, true, nullable)
+      let def: unknown = undefined
+      if (hasDefault && a.typeDef.kind !== "OBJECT_KIND") {
+        try {
+          def = JSON.parse(a.defaultValue as string)
+        } catch {
+          def = undefined
+        }
+      }
+      const name = Naming.lowerCamel(a.name)
+      if (name in out) return yield* Either.left(invalid(`function ${fn.name}: duplicate argument ${name}`))
+      out[name] = def === undefined || def === null ? { type, doc: a.description } : { type, doc: a.description, default: def }
+    }
+    return out
+  })
+
+/** The module's input args for a call: original names, JSON text, absent args omitted. */
+const inputArgs = (n: Names, fn: Model.FunctionData, args: Record<string, unknown>): ReadonlyArray<CallContext.InputArg> =>
+  fn.args.flatMap((a) => {
+    const v = args[Naming.lowerCamel(a.name)]
+    return v === undefined || v === null ? [] : [{ name: a.name, value: Json.encode(encodeArg(n, a.typeDef, v)) }]
+  })
+
+const functionField = (
+  n: Names,
+  parentName: string,
+  fn: Model.FunctionData,
+  invoker: Invoker,
+  isConstructor: boolean
+): Either.Either<Api.FieldSpec, QueryError> =>
+  Either.gen(function*() {
+    const args = yield* argSpecs(n, fn)
+    const returnType = fn.returnType
+    const type = yield* typeExpr(n, returnType, false, false)
+    const what = isConstructor ? `${n.moduleName} constructor` : `${parentName}.${fn.name}`
+    const call = (parent: Api.Value | undefined, a: Record<string, unknown>, ctx: Api.ClientContext) =>
+      Effect.gen(function*() {
+        const request: CallContext.CallRequest = {
+          parentName,
+          name: isConstructor ? "" : fn.name,
+          parent: parent === undefined ? "{}" : Json.encode(parent.state),
+          inputArgs: inputArgs(n, fn, a)
+        }
+        const text = yield* invoker.call(request, fn, ctx)
+        const value = yield* Json.decode(text, `${what} result`)
+        return yield* decodeResult(n, returnType, value, ctx, what)
+      })
+    const doc = fn.description
+    const deprecated = fn.deprecated === undefined ? {} : { deprecated: fn.deprecated || "deprecated" }
+    if (isObjectType(returnType)) {
+      return {
+        kind: "chain",
+        type,
+        doc,
+        args,
+        ...deprecated,
+        run: (parent: Api.Value, a: Record<string, unknown>, ctx: Api.ClientContext) =>
+          call(isConstructor ? undefined : parent, a, ctx) as Effect.Effect<Api.ChainResult | ReadonlyArray<Api.ChainResult>, ApiError>
+      } satisfies Api.ChainFieldSpec
+    }
+    return {
+      kind: "leaf",
+      type,
+      doc,
+      args,
+      ...deprecated,
+      run: (parent: Api.Value, a: Record<string, unknown>, ctx: Api.ClientContext) => call(parent, a, ctx)
+    } satisfies Api.LeafFieldSpec
+  })
+
+const propertyField = (n: Names, f: Model.FieldTypeDefData): Either.Either<Api.FieldSpec, QueryError> =>
+  typeExpr(n, f.typeDef, false, false).pipe(
+    Either.map((type): Api.FieldSpec => {
+      const read = (parent: Api.Value, ctx: Api.ClientContext) => {
+        const state = parent.state as Record<string, unknown> | null
+        return decodeResult(n, f.typeDef, state?.[f.name], ctx, `${parent._type}.${f.name}`)
+      }
+      const deprecated = f.deprecated === undefined ? {} : { deprecated: f.deprecated || "deprecated" }
+      return isObjectType(f.typeDef)
+        ? {
+          kind: "chain",
+          type,
+          doc: f.description,
+          ...deprecated,
+          run: (p, _a, ctx) => read(p, ctx) as Effect.Effect<Api.ChainResult | ReadonlyArray<Api.ChainResult>, ApiError>
+        }
+        : { kind: "leaf", type, doc: f.description, ...deprecated, run: (p, _a, ctx) => read(p, ctx) }
+    })
+  )
+
+/**
+ * The API spec of a module: its object types, enums, and its root field.
+ *
+ * @category constructors
+ */
+export const toApiSpec = (
+  moduleName: string,
+  def: Model.ModuleDef,
+  invoker: Invoker,
+  /** Identifies the module's code (its content digest): root objects are named by it and by their state. */
+  identity: string
+): Either.Either<Api.ApiSpec, QueryError> =>
+  Either.gen(function*() {
+    const n = names(moduleName, def)
+    const objects: Array<Api.ObjectSpec> = []
+    let main: Model.ObjectTypeDefData | undefined
+    for (const t of def.objects) {
+      const o = t.asObject
+      if (o === undefined) continue
+      if (Naming.isMainObject(moduleName, o.name)) main = o
+      const fields: Record<string, Api.FieldSpec> = {}
+      const add = (name: string, f: Api.FieldSpec) => {
+        if (name === "id" || name === "sync") return Either.left(invalid(`${o.name}: the name ${name} is reserved`))
+        if (name in fields) return Either.left(invalid(`${o.name}: duplicate field ${name}`))
+        fields[name] = f
+        return Either.void
+      }
+      for (const f of o.fields) yield* add(Naming.lowerCamel(f.name), yield* propertyField(n, f))
+      for (const fn of o.functions) yield* add(Naming.lowerCamel(fn.name), yield* functionField(n, o.name, fn, invoker, false))
+      objects.push({ name: n.typeName(o.name), doc: o.description, fields })
+    }
+    if (main === undefined) {
+      return yield* Either.left(
+        invalid(`module ${moduleName} has no main object (a class named ${Naming.pascal(moduleName)})`)
+      )
+    }
+    const mainType = n.typeName(main.name)
+    // The root object is named by the module's identity and its state, so that IDs of calls on it (memoized
+    // engine-wide by digest) never mix two modules that share a name. Hence volatile: the call itself is not
+    // memoized (the invoker caches constructor calls).
+    const named = (r: Api.ChainResult): Api.ChainResult =>
+      r._tag === "State" ? Api.state(r.state, rootContent(identity, mainType, r.state)) : r
+    const root: Api.FieldSpec = main.ctor === undefined
+      ? {
+        kind: "chain",
+        type: `${mainType}!`,
+        doc: main.description,
+        volatile: true,
+        run: () => Effect.succeed(named(Api.state({})))
+      }
+      : yield* functionField(n, main.name, {
+        ...main.ctor,
+        returnType: { kind: "OBJECT_KIND", optional: false, asObject: main },
+        description: main.ctor.description || main.description
+      }, invoker, true).pipe(Either.map((f): Api.FieldSpec =>
+        f.kind === "chain"
+          ? {
+            ...f,
+            volatile: true,
+            run: (p, a, ctx) => f.run(p, a, ctx).pipe(Effect.map((r) => (Array.isArray(r) ? r : named(r as Api.ChainResult))))
+          }
+          : f
+      ))
+    objects.push({ name: "Query", doc: "The root of the API.", fields: { [n.rootField]: root } })
+    const enums: Array<Api.EnumSpec> = def.enums.flatMap((t) =>
+      t.asEnum === undefined ? [] : [{
+        name: n.typeName(t.asEnum.name),
+        doc: t.asEnum.description,
+        values: t.asEnum.members.map((m) => ({ name: m.name, value: m.name, doc: m.description }))
+      }]
+    )
+    return { objects, enums }
+  })

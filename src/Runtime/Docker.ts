@@ -1,0 +1,580 @@
+/**
+ * The Docker implementation of the container runtime port, over dockerode.
+ *
+ * Every object it creates carries the labels `dirk.engine=1` and `dirk.owner=<owner>`, where the owner is an id of
+ * this engine process (random unless given), so that `cleanup` and crash recovery can find them. Committed images
+ * inherit the labels from their container's config. Containers are created with an empty entrypoint and the full argv
+ * as command, and are always removed; interruption kills and removes them.
+ */
+import Dockerode from "dockerode"
+import { Config, ConfigError, Context, Effect, Layer, Option, Ref } from "effect"
+import { randomBytes } from "node:crypto"
+import * as posix from "node:path/posix"
+import type { Duplex, Readable } from "node:stream"
+import { Writable } from "node:stream"
+import {
+  type ArchivePut,
+  ContainerError,
+  ContainerRuntime,
+  type ImageConfig,
+  type ResolvedImage,
+  type RunResult,
+  type RunSpec
+} from "./ContainerRuntime.js"
+import * as DockerErrors from "./internal/dockerErrors.js"
+import * as Tar from "./internal/tar.js"
+
+/**
+ * Label carried by every container and image the engine creates.
+ *
+ * @category constants
+ */
+export const labelEngine = "dirk.engine"
+
+/**
+ * Label naming the engine process (owner) that created a container or image.
+ *
+ * @category constants
+ */
+export const labelOwner = "dirk.owner"
+
+/**
+ * The tag of the empty image.
+ *
+ * @category constants
+ */
+export const scratchTag = "dirk.local/scratch:latest"
+
+/**
+ * The default daemon address when `DOCKER_HOST` is not set.
+ *
+ * @category constants
+ */
+export const defaultHost = "unix:///var/run/docker.sock"
+
+/**
+ * A connection to a Docker daemon.
+ *
+ * @category tags
+ */
+export class DockerClient extends Context.Tag("dirk/Runtime/Docker/DockerClient")<DockerClient, {
+  readonly docker: Dockerode
+  /** The daemon address, for messages (`unix:///var/run/docker.sock`, `tcp://host:2375`). */
+  readonly host: string
+}>() {}
+
+/**
+ * Parses a `DOCKER_HOST` value (`unix:///path`, `tcp://host:port`, `http(s)://host:port`) into dockerode options.
+ *
+ * @category constructors
+ */
+export const parseHost = (host: string): Option.Option<Dockerode.DockerOptions> => {
+  if (host.startsWith("unix://")) {
+    const socketPath = host.slice("unix://".length)
+    return Option.some({ socketPath: socketPath.length > 0 ? socketPath : "/var/run/docker.sock" })
+  }
+  const match = /^(tcp|http|https):\/\/([^:/]+|\[[^\]]+\])(?::(\d+))?\/?$/.exec(host)
+  if (match === null) return Option.none()
+  const [, scheme, hostname, port] = match
+  const protocol = scheme === "https" ? "https" : "http"
+  return Option.some({
+    host: hostname ?? "localhost",
+    port: Number(port ?? (protocol === "https" ? 2376 : 2375)),
+    protocol
+  })
+}
+
+/**
+ * A client for the daemon at `host`.
+ *
+ * @category constructors
+ */
+export const makeClient = (host: string): Effect.Effect<DockerClient["Type"], ConfigError.ConfigError> =>
+  Option.match(parseHost(host), {
+    onNone: () =>
+      Effect.fail(
+        ConfigError.InvalidData(
+          ["DOCKER_HOST"],
+          `unsupported DOCKER_HOST ${host} (expected unix:///path or tcp://host:port)`
+        )
+      ),
+    onSome: (options) => Effect.sync(() => ({ docker: new Dockerode(options), host }))
+  })
+
+/**
+ * The daemon named by `DOCKER_HOST`, else the default socket `/var/run/docker.sock`.
+ *
+ * @category layers
+ */
+export const layerClient: Layer.Layer<DockerClient, ConfigError.ConfigError> = Layer.effect(
+  DockerClient,
+  Effect.gen(function*() {
+    const host = yield* Config.string("DOCKER_HOST").pipe(
+      Config.withDefault(defaultHost),
+      Config.map((value) => value.trim().length > 0 ? value.trim() : defaultHost)
+    )
+    return yield* makeClient(host)
+  })
+)
+
+const unreachable = (host: string, code: string, cause: unknown): ContainerError =>
+  new ContainerError({
+    reason: "DaemonUnavailable",
+    detail: code === "EACCES" || code === "EPERM"
+      ? `permission denied on the Docker daemon socket at ${host}: run as root or join the docker group`
+      : `cannot reach the Docker daemon at ${host} (${code}): is dockerd running? (bash scripts/setup.sh starts one)`,
+    cause
+  })
+
+/**
+ * Checks that the daemon answers.
+ *
+ * @category constructors
+ */
+export const ping: Effect.Effect<void, ContainerError, DockerClient> = Effect.gen(function*() {
+  const { docker, host } = yield* DockerClient
+  yield* Effect.tryPromise({
+    try: () => docker.ping(),
+    catch: (cause) =>
+      unreachable(host, DockerErrors.unreachableCode(cause) ?? DockerErrors.daemonMessage(cause), cause)
+  })
+})
+
+interface CallContext {
+  readonly reason: ContainerError["reason"]
+  readonly detail: string
+  readonly image?: string | undefined
+  readonly containerId?: string | undefined
+}
+
+const isStatus = (status: number) => (error: ContainerError): boolean =>
+  error.reason !== "DaemonUnavailable" && DockerErrors.statusOf(error.cause) === status
+
+const imageConfig = (info: Dockerode.ImageInspectInfo): ImageConfig => {
+  const config = info.Config
+  return {
+    env: config?.Env ?? [],
+    entrypoint: typeof config?.Entrypoint === "string" ? [config.Entrypoint] : config?.Entrypoint ?? [],
+    cmd: config?.Cmd ?? [],
+    workdir: config?.WorkingDir ?? "",
+    user: config?.User ?? "",
+    labels: config?.Labels ?? {},
+    exposedPorts: Object.keys(config?.ExposedPorts ?? {})
+  }
+}
+
+/** A writable that collects chunks and reports each one. */
+const collector = (onChunk: (chunk: Buffer) => void): { readonly sink: Writable; readonly chunks: Array<Buffer> } => {
+  const chunks: Array<Buffer> = []
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk)
+      try {
+        onChunk(chunk)
+      } catch {
+        // A failing progress callback must not lose the output or crash the demultiplexer.
+      }
+      callback()
+    }
+  })
+  return { sink, chunks }
+}
+
+/**
+ * A fresh owner id for an engine process (`dirk-` and 12 hex digits).
+ *
+ * @category constructors
+ */
+export const makeOwnerId = (): string => `dirk-${randomBytes(6).toString("hex")}`
+
+/**
+ * Builds the Docker runtime for `owner` (a random id when not given).
+ *
+ * @category constructors
+ */
+export const make = (options?: { readonly owner?: string }) =>
+  Effect.gen(function*() {
+    const { docker, host } = yield* DockerClient
+    const owner = options?.owner ?? makeOwnerId()
+    const ownLabels: Readonly<Record<string, string>> = { [labelEngine]: "1", [labelOwner]: owner }
+
+    /** Runs one dockerode call; failures become ContainerErrors (DaemonUnavailable when the socket is dead). */
+    const call = <A>(ctx: CallContext, f: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, ContainerError> =>
+      Effect.tryPromise({
+        try: f,
+        catch: (cause) => {
+          const code = DockerErrors.unreachableCode(cause)
+          if (code !== undefined) return unreachable(host, code, cause)
+          return new ContainerError({
+            reason: ctx.reason,
+            detail: `${ctx.detail}: ${DockerErrors.daemonMessage(cause)}`,
+            ...(ctx.image !== undefined ? { image: ctx.image } : {}),
+            ...(ctx.containerId !== undefined ? { containerId: ctx.containerId } : {}),
+            cause
+          })
+        }
+      })
+
+    const removeContainer = (container: Dockerode.Container): Effect.Effect<void> =>
+      call(
+        { reason: "RunFailed", detail: `removing container ${container.id}`, containerId: container.id },
+        (signal) => container.remove({ force: true, v: true, abortSignal: signal })
+      ).pipe(
+        Effect.timeout("10 seconds"),
+        Effect.tapError((error) => Effect.logWarning(`could not remove container ${container.id}`, error)),
+        Effect.ignore
+      )
+
+    /** A container of `options.Image` that is removed (killed first if running) when the scope closes. */
+    const createContainer = (createOptions: Dockerode.ContainerCreateOptions) => {
+      const image = createOptions.Image ?? ""
+      return Effect.acquireRelease(
+        call(
+          { reason: "CreateFailed", detail: `creating a container of ${image}`, image },
+          () => docker.createContainer({ ...createOptions, Labels: { ...createOptions.Labels, ...ownLabels } })
+        ).pipe(
+          Effect.mapError((error) =>
+            isStatus(404)(error)
+              ? new ContainerError({
+                reason: "ImageNotFound",
+                detail: `image ${image} not found: ${DockerErrors.daemonMessage(error.cause)}`,
+                image,
+                cause: error.cause
+              })
+              : error
+          )
+        ),
+        removeContainer
+      )
+    }
+
+    const inspectImage = (ref: string): Effect.Effect<Option.Option<Dockerode.ImageInspectInfo>, ContainerError> =>
+      call({ reason: "ImageNotFound", detail: `inspecting image ${ref}`, image: ref }, () =>
+        docker.getImage(ref).inspect()).pipe(
+          Effect.map(Option.some),
+          Effect.catchIf(isStatus(404), () => Effect.succeedNone)
+        )
+
+    /** Reads a progress stream (pull, import) to its end; an error entry in it fails. */
+    const followProgress = (stream: NodeJS.ReadableStream, ctx: CallContext): Effect.Effect<void, ContainerError> =>
+      Effect.async<void, ContainerError>((resume) => {
+        docker.modem.followProgress(stream, (err: unknown, output: ReadonlyArray<unknown>) => {
+          const failed = output.find((entry) =>
+            typeof entry === "object" && entry !== null && "error" in entry
+          ) as { readonly error?: unknown; readonly errorDetail?: { readonly message?: unknown } } | undefined
+          if (err !== null && err !== undefined) {
+            resume(Effect.fail(
+              new ContainerError({ ...ctx, detail: `${ctx.detail}: ${DockerErrors.daemonMessage(err)}`, cause: err })
+            ))
+          } else if (failed !== undefined) {
+            const message = String(failed.errorDetail?.message ?? failed.error)
+            resume(Effect.fail(new ContainerError({ ...ctx, detail: `${ctx.detail}: ${message}`, cause: failed })))
+          } else {
+            resume(Effect.void)
+          }
+        })
+        return Effect.sync(() => (stream as Readable).destroy())
+      })
+
+    const resolveImage = Effect.fn("ContainerRuntime.resolveImage")(function*(ref: string) {
+      const local = yield* inspectImage(ref)
+      if (Option.isSome(local)) {
+        return { imageId: local.value.Id, config: imageConfig(local.value) } satisfies ResolvedImage
+      }
+      const notFound = `image ${ref} not found (not in the local image store, and pulling it failed)`
+      yield* Effect.logDebug(`pulling ${ref}`)
+      const pullCtx: CallContext = { reason: "ImageNotFound", detail: notFound, image: ref }
+      const stream = yield* call(pullCtx, (signal) => docker.pull(ref, { abortSignal: signal }))
+      yield* followProgress(stream, pullCtx)
+      const pulled = yield* inspectImage(ref)
+      if (Option.isNone(pulled)) {
+        return yield* new ContainerError({
+          reason: "ImageNotFound",
+          detail: `image ${ref} not found after pulling it`,
+          image: ref
+        })
+      }
+      return { imageId: pulled.value.Id, config: imageConfig(pulled.value) } satisfies ResolvedImage
+    })
+
+    const scratchId = yield* Ref.make(Option.none<string>())
+    const scratchLock = yield* Effect.makeSemaphore(1)
+    const createScratch = Effect.gen(function*() {
+      const existing = yield* inspectImage(scratchTag)
+      if (Option.isSome(existing)) return existing.value.Id
+      const ctx: CallContext = {
+        reason: "CreateFailed",
+        detail: `creating the empty image ${scratchTag}`,
+        image: scratchTag
+      }
+      const stream = yield* call(ctx, () =>
+        docker.importImage(Tar.empty(), {
+          repo: "dirk.local/scratch",
+          tag: "latest",
+          message: "dirk: empty image",
+          changes: ["LABEL dirk.image=scratch"]
+        }))
+      yield* followProgress(stream, ctx)
+      const created = yield* inspectImage(scratchTag)
+      if (Option.isNone(created)) {
+        return yield* new ContainerError({ ...ctx, detail: `${ctx.detail}: not found after the import` })
+      }
+      return created.value.Id
+    })
+    const scratchImage: Effect.Effect<string, ContainerError> = scratchLock.withPermits(1)(
+      Effect.flatMap(Ref.get(scratchId), (cached) =>
+        Option.match(cached, {
+          onSome: Effect.succeed,
+          onNone: () => createScratch.pipe(Effect.tap((id) => Ref.set(scratchId, Option.some(id))))
+        }))
+    ).pipe(Effect.withSpan("ContainerRuntime.scratchImage"))
+
+    const commit = (container: Dockerode.Container, image: string) =>
+      call(
+        { reason: "CommitFailed", detail: `committing container ${container.id}`, image, containerId: container.id },
+        (signal) => container.commit({ abortSignal: signal }) as Promise<{ readonly Id: string }>
+      ).pipe(Effect.map((result) => result.Id))
+
+    const run = Effect.fn("ContainerRuntime.run")(function*(spec: RunSpec) {
+      const withStdin = spec.stdin !== undefined
+      const ctx = (detail: string, containerId: string): CallContext => ({
+        reason: "RunFailed",
+        detail,
+        image: spec.image,
+        containerId
+      })
+      return yield* Effect.scoped(Effect.gen(function*() {
+        const container = yield* createContainer({
+          Image: spec.image,
+          Entrypoint: [],
+          Cmd: [...spec.args],
+          Env: [...spec.env],
+          ...(spec.workdir.length > 0 ? { WorkingDir: spec.workdir } : {}),
+          ...(spec.user.length > 0 ? { User: spec.user } : {}),
+          Labels: { ...spec.labels },
+          Tty: false,
+          AttachStdin: withStdin,
+          AttachStdout: true,
+          AttachStderr: true,
+          OpenStdin: withStdin,
+          StdinOnce: withStdin,
+          HostConfig: {
+            Binds: spec.binds.map((bind) => `${bind.source}:${bind.target}:${bind.readOnly ? "ro" : "rw"}`),
+            ...(spec.tmpfs !== undefined && spec.tmpfs.length > 0
+              ? { Tmpfs: Object.fromEntries(spec.tmpfs.map((path) => [path, "rw,exec"])) }
+              : {}),
+            NetworkMode: spec.network ?? "none"
+          }
+        })
+        const id = container.id
+
+        // Attach before start, so that no output is lost.
+        const stream = yield* Effect.acquireRelease(
+          call(ctx(`attaching to container ${id}`, id), () =>
+            container.attach({ stream: true, stdout: true, stderr: true, stdin: withStdin, hijack: withStdin })),
+          (attached) => Effect.sync(() => (attached as Duplex).destroy())
+        )
+        const stdout = collector((chunk) => spec.onOutput?.("stdout", chunk))
+        const stderr = collector((chunk) => spec.onOutput?.("stderr", chunk))
+        const ended = new Promise<void>((resolve) => {
+          stream.once("end", () => resolve())
+          stream.once("close", () => resolve())
+          stream.on("error", () => resolve())
+        })
+        docker.modem.demuxStream(stream, stdout.sink, stderr.sink)
+
+        const started = yield* call(ctx(`starting container ${id}`, id), (signal) =>
+          container.start({ abortSignal: signal })).pipe(
+            Effect.as(Option.none<{ readonly exitCode: number; readonly message: string }>()),
+            Effect.catchIf(
+              (error) =>
+                error.reason !== "DaemonUnavailable" &&
+                DockerErrors.execFailureExitCode(DockerErrors.daemonMessage(error.cause)) !== undefined,
+              (error) => {
+                const message = DockerErrors.daemonMessage(error.cause)
+                return Effect.succeed(Option.some({
+                  exitCode: DockerErrors.execFailureExitCode(message) ?? 127,
+                  message
+                }))
+              }
+            )
+          )
+
+        let exitCode: number
+        if (Option.isSome(started)) {
+          // Dagger reports a missing binary as an exec error, not as an engine failure.
+          exitCode = started.value.exitCode
+          stderr.chunks.push(Buffer.from(`${started.value.message}\n`))
+        } else {
+          if (spec.stdin !== undefined) {
+            const input = spec.stdin
+            yield* Effect.sync(() => {
+              const writable = stream as NodeJS.ReadWriteStream
+              writable.write(input)
+              writable.end()
+            })
+          }
+          const waited = yield* call(ctx(`waiting for container ${id}`, id), (signal) =>
+            container.wait({ abortSignal: signal }) as Promise<{ readonly StatusCode: number }>)
+          exitCode = waited.StatusCode
+          // All output has arrived once the attach stream ends (shortly after the exit).
+          yield* Effect.promise(() => ended).pipe(Effect.timeout("10 seconds"), Effect.ignore)
+        }
+
+        const imageId = spec.commit ? yield* commit(container, spec.image) : undefined
+        const result: RunResult = {
+          exitCode,
+          stdout: Buffer.concat(stdout.chunks),
+          stderr: Buffer.concat(stderr.chunks),
+          ...(imageId !== undefined ? { imageId } : {})
+        }
+        return result
+      }))
+    })
+
+    /**
+     * A created, never started container of `image`. Its command is the image's own when it has one (so that a
+     * commit keeps the image's config), else a dummy one (Docker refuses to create a container without a command).
+     */
+    const createIdle = (image: string) =>
+      Effect.gen(function*() {
+        const info = yield* inspectImage(image)
+        if (Option.isNone(info)) {
+          return yield* new ContainerError({ reason: "ImageNotFound", detail: `image ${image} not found`, image })
+        }
+        const config = imageConfig(info.value)
+        const hasCommand = config.cmd.length > 0 || config.entrypoint.length > 0
+        return yield* createContainer({
+          Image: info.value.Id,
+          ...(hasCommand ? {} : { Cmd: ["/dirk-noop"] }),
+          NetworkDisabled: true,
+          HostConfig: { NetworkMode: "none" }
+        })
+      })
+
+    const putArchive = (container: Dockerode.Container, image: string, path: string, tar: Readable) =>
+      call(
+        {
+          reason: "ArchiveFailed",
+          detail: `putting an archive at ${path} into ${image}`,
+          image,
+          containerId: container.id
+        },
+        (signal) => container.putArchive(tar, { path, abortSignal: signal })
+      )
+
+    const putArchives = Effect.fn("ContainerRuntime.putArchives")(
+      function*(image: string, puts: ReadonlyArray<ArchivePut>) {
+        return yield* Effect.scoped(Effect.gen(function*() {
+          const container = yield* createIdle(image)
+          for (const put of puts) {
+            const path = posix.resolve("/", put.path)
+            yield* putArchive(container, image, path, put.tar()).pipe(
+              // The target directory must exist: create it (and its parents, which Docker adds) and retry.
+              Effect.catchIf(isStatus(404), () =>
+                putArchive(container, image, "/", Tar.directory(path)).pipe(
+                  Effect.zipRight(putArchive(container, image, path, put.tar()))
+                ))
+            )
+          }
+          return yield* commit(container, image)
+        }))
+      }
+    )
+
+    const getArchive = <A, E>(
+      image: string,
+      path: string,
+      use: (tar: Readable) => Effect.Effect<A, E>
+    ): Effect.Effect<A, E | ContainerError> =>
+      Effect.scoped(Effect.gen(function*() {
+        const container = yield* createIdle(image)
+        const target = posix.resolve("/", path)
+        const tar = yield* Effect.acquireRelease(
+          call(
+            {
+              reason: "ArchiveFailed",
+              detail: `reading ${target} from ${image}`,
+              image,
+              containerId: container.id
+            },
+            (signal) => container.getArchive({ path: target, abortSignal: signal })
+          ).pipe(
+            Effect.mapError((error) =>
+              isStatus(404)(error)
+                ? new ContainerError({
+                  reason: "PathNotFound",
+                  detail: `path ${target} not found in image ${image}`,
+                  image,
+                  containerId: container.id,
+                  cause: error.cause
+                })
+                : error
+            )
+          ),
+          (stream) => Effect.sync(() => (stream as Readable).destroy())
+        )
+        return yield* use(tar as Readable)
+      })).pipe(Effect.withSpan("ContainerRuntime.getArchive", { attributes: { image, path } }))
+
+    const removeLabelled = (containersOnly: boolean, who?: string) =>
+      Effect.gen(function*() {
+        const filters = { label: [`${labelEngine}=1`, ...(who !== undefined ? [`${labelOwner}=${who}`] : [])] }
+        const containers = yield* call(
+          { reason: "RunFailed", detail: "listing containers" },
+          () => docker.listContainers({ all: true, filters })
+        )
+        yield* Effect.forEach(containers, (info) => removeContainer(docker.getContainer(info.Id)), {
+          concurrency: 8,
+          discard: true
+        })
+        if (containersOnly) return
+        // Children before parents (newest first); a few passes for images created in the same second.
+        for (let pass = 0; pass < 3; pass++) {
+          const images = yield* call(
+            { reason: "RunFailed", detail: "listing images" },
+            () => docker.listImages({ all: true, filters })
+          )
+          if (images.length === 0) return
+          const sorted = [...images].sort((a, b) => b.Created - a.Created)
+          for (const info of sorted) {
+            yield* call(
+              { reason: "RunFailed", detail: `removing image ${info.Id}`, image: info.Id },
+              () => docker.getImage(info.Id).remove({ force: true })
+            ).pipe(Effect.ignore)
+          }
+        }
+      })
+
+    const cleanup = Effect.fn("ContainerRuntime.cleanup")(function*(who?: string) {
+      yield* removeLabelled(false, who).pipe(
+        Effect.timeout("2 minutes"),
+        Effect.tapError((error) => Effect.logWarning("cleanup failed", error)),
+        Effect.ignore
+      )
+    })
+
+    // Containers of this engine never outlive it (images do: they are the cache).
+    yield* Effect.addFinalizer(() =>
+      removeLabelled(true, owner).pipe(Effect.timeout("30 seconds"), Effect.ignore)
+    )
+
+    yield* Effect.annotateLogs(Effect.logDebug(`Docker runtime at ${host}, owner ${owner}`), "component", "runtime")
+
+    return ContainerRuntime.of({ resolveImage, scratchImage, run, putArchives, getArchive, cleanup })
+  })
+
+/**
+ * The Docker runtime with a random owner id.
+ *
+ * @category layers
+ */
+export const layer: Layer.Layer<ContainerRuntime, never, DockerClient> = Layer.scoped(ContainerRuntime, make())
+
+/**
+ * The Docker runtime for a known owner id (tests, or an engine that records its owner to clean up after a crash).
+ *
+ * @category layers
+ */
+export const layerWithOwner = (owner: string): Layer.Layer<ContainerRuntime, never, DockerClient> =>
+  Layer.scoped(ContainerRuntime, make({ owner }))

@@ -1,0 +1,211 @@
+/**
+ * Modules end to end: a TypeScript module written with `@dagger.io/dagger` is loaded into a session, registered in
+ * a Node container, and its functions are called over GraphQL (real Docker, images built by scripts/images.sh).
+ */
+import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { HostSync } from "../../src/Dag/HostSync.js"
+import { Snapshots } from "../../src/Dag/Snapshots.js"
+import { Solver } from "../../src/Dag/Solver.js"
+import type { SessionInfo } from "../../src/Engine/Engine.js"
+import { Engine } from "../../src/Engine/EngineLive.js"
+import * as Modules from "../../src/Modules/Modules.js"
+import * as Docker from "../../src/Runtime/Docker.js"
+import { busyboxImage, requireDocker } from "../support/docker.js"
+import { query } from "../support/session.js"
+
+const fixture = path.resolve(__dirname, "../fixtures/modules/greeter")
+const nodeImage = process.env.DIRK_NODE_IMAGE ?? "dirk.local/node:20"
+
+let session: SessionInfo
+let close: () => Promise<void>
+let scratch: string
+
+const openSession = async (workdir: string) => {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-test-state-"))
+  process.env.DIRK_STATE_DIR = stateDir
+  const runtime = Docker.layer.pipe(Layer.provide(Docker.layerClient))
+  const dag = Layer.mergeAll(Solver.Default, HostSync.Default).pipe(
+    Layer.provideMerge(Snapshots.Default),
+    Layer.provideMerge(runtime)
+  )
+  const engine = Engine.Default.pipe(
+    Layer.provide(Modules.layerSpecs),
+    Layer.provide(Modules.Modules.Default),
+    Layer.provide(dag)
+  )
+  const check = Layer.effectDiscard(requireDocker([busyboxImage, nodeImage])).pipe(Layer.provide(Layer.orDie(Docker.layerClient)))
+  const managed = ManagedRuntime.make(Layer.merge(engine, check))
+  const scope = await managed.runPromise(Scope.make())
+  const info = await managed.runPromise(Effect.flatMap(Engine, (e) => e.openSession({ workdir })).pipe(Scope.extend(scope)))
+  return {
+    session: info,
+    close: async () => {
+      await managed.runPromise(Scope.close(scope, Exit.void))
+      await managed.dispose()
+      fs.rmSync(stateDir, { recursive: true, force: true })
+    }
+  }
+}
+
+const ok = async (q: string) => {
+  const r = await query(session, q)
+  expect(r.errors, JSON.stringify(r.errors)).toBeUndefined()
+  return r.data
+}
+
+const writeModule = (name: string, files: Record<string, string>): string => {
+  const dir = path.join(scratch, name)
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
+    fs.writeFileSync(path.join(dir, rel), text)
+  }
+  return dir
+}
+
+beforeAll(async () => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-modules-test-"))
+  ;({ session, close } = await openSession(path.dirname(fixture)))
+  // load the fixture by a path relative to the session's workdir
+  const r = await query(session, `{ moduleSource(refString: "greeter") { asModule { serve } } }`)
+  if (r.errors !== undefined) throw new Error(`serving the fixture failed: ${JSON.stringify(r.errors)}`)
+})
+
+afterAll(async () => {
+  await close?.()
+  fs.rmSync(scratch, { recursive: true, force: true })
+})
+
+describe("modules", () => {
+  it("reads the module's name and description", async () => {
+    const d = await ok(`{ moduleSource(refString: "greeter") { moduleName } }`)
+    expect(d.moduleSource.moduleName).toBe("greeter")
+    const m = await ok(`{ moduleSource(refString: "greeter") { asModule { description } } }`)
+    expect(m.moduleSource.asModule.description).toBe("A fixture module for dirk's integration tests.")
+  })
+
+  it("serves String and Boolean args with defaults, and the constructor", async () => {
+    const d = await ok(`{ greeter { hello } }`)
+    expect(d.greeter.hello).toBe("Hello, world!")
+    const e = await ok(`{ greeter(greeting: "Hi") { hello(name: "dirk", shout: true) } }`)
+    expect(e.greeter.hello).toBe("HI, DIRK!")
+    const f = await ok(`{ greeter(greeting: "Yo") { greeting } }`)
+    expect(f.greeter.greeting).toBe("Yo")
+  })
+
+  it("serves optional args, Int and Boolean", async () => {
+    const d = await ok(`{ greeter { a: maybe b: add(a: 40) c: not(value: false) } }`)
+    expect(d.greeter).toEqual({ a: "nobody", b: 42, c: true })
+    const e = await ok(`{ greeter { maybe(name: "x") add(a: 1, b: 1) } }`)
+    expect(e.greeter).toEqual({ maybe: "got x", add: 2 })
+  })
+
+  it("takes and returns Directory and File", async () => {
+    const d = await ok(`{ greeter { report(title: "Q3") { entries file(path: "report.md") { contents } } } }`)
+    expect(d.greeter.report.entries).toEqual(["report.md"])
+    expect(d.greeter.report.file.contents).toBe("# Q3\n")
+    const dir = await ok(`{ directory { withNewFile(path: "a", contents: "1") { withNewFile(path: "b", contents: "2") { id } } } }`)
+    const c = await ok(`{ greeter { count(dir: ${JSON.stringify(dir.directory.withNewFile.withNewFile.id)}) } }`)
+    expect(c.greeter.count).toBe(2)
+    const file = await ok(`{ greeter { makeFile(contents: "made here") { id contents } } }`)
+    expect(file.greeter.makeFile.contents).toBe("made here")
+    const r = await ok(`{ greeter { read(file: ${JSON.stringify(file.greeter.makeFile.id)}) } }`)
+    expect(r.greeter.read).toBe("made here")
+  })
+
+  it("takes and returns Container", async () => {
+    const b = await ok(`{ greeter { base { id withExec(args: ["echo", "from base"]) { stdout } } } }`)
+    expect(b.greeter.base.withExec.stdout).toBe("from base\n")
+    const e = await ok(`{ greeter { echo(ctr: ${JSON.stringify(b.greeter.base.id)}, msg: "hey") } }`)
+    expect(e.greeter.echo).toBe("hey\n")
+  })
+
+  it("returns module objects and calls their functions", async () => {
+    const d = await ok(`{ greeter(greeting: "Hey") { message(text: "there") { text upper } } }`)
+    expect(d.greeter.message).toEqual({ text: "Hey: there", upper: "HEY: THERE" })
+  })
+
+  it("exposes doc comments as descriptions", async () => {
+    const d = await ok(`{ __type(name: "Greeter") { description fields { name description args { name description defaultValue type { kind name ofType { name } } } } } }`)
+    const t = d.__type
+    expect(t.description).toBe("Greets people and plays with files")
+    const hello = t.fields.find((f: any) => f.name === "hello")
+    expect(hello.description).toBe("Say hello to someone")
+    const name = hello.args.find((a: any) => a.name === "name")
+    expect(name.description).toBe("who to greet")
+    expect(name.defaultValue).toBe("\"world\"")
+    expect(name.type).toMatchObject({ kind: "SCALAR", name: "String" })
+    const makeFile = t.fields.find((f: any) => f.name === "makeFile")
+    expect(makeFile.description).toBe("Makes a file")
+    const msg = await ok(`{ __type(name: "GreeterMessage") { description } }`)
+    expect(msg.__type.description).toBe("A message built by the greeter")
+  })
+
+  it("propagates an exec failure inside a function as EXEC_ERROR", async () => {
+    const r = await query(session, `{ greeter { fail(code: 4) } }`)
+    expect(r.errors?.[0]?.message).toMatch(/exit code: 4/)
+    expect(r.errors?.[0]?.extensions).toMatchObject({
+      _type: "EXEC_ERROR",
+      exitCode: 4,
+      stdout: "out",
+      stderr: "err",
+      cmd: ["sh", "-c", "echo out; echo err >&2; exit 4"]
+    })
+  })
+
+  it("names the path of a missing module or dagger.json", async () => {
+    const r = await query(session, `{ moduleSource(refString: "does-not-exist") { moduleName } }`)
+    expect(r.errors?.[0]?.message).toContain(path.join(path.dirname(fixture), "does-not-exist"))
+    const empty = fs.mkdtempSync(path.join(scratch, "empty-"))
+    const e = await query(session, `{ moduleSource(refString: ${JSON.stringify(empty)}) { moduleName } }`)
+    expect(e.errors?.[0]?.message).toContain(path.join(empty, "dagger.json"))
+  })
+
+  it("reports a module that does not compile with the SDK's message and the file", async () => {
+    const dir = writeModule("broken", {
+      "dagger.json": JSON.stringify({ name: "broken", sdk: "typescript" }),
+      "package.json": JSON.stringify({ type: "module" }),
+      "src/index.ts": [
+        "import { object, func } from \"@dagger.io/dagger\"",
+        "@object()",
+        "export class Broken {",
+        "  @func()",
+        "  hello(): string {",
+        "    return \"hi\" +",
+        "  }",
+        "}",
+        ""
+      ].join("\n")
+    })
+    const r = await query(session, `{ moduleSource(refString: ${JSON.stringify(dir)}) { asModule { serve } } }`)
+    const message = r.errors?.[0]?.message ?? ""
+    expect(message).toMatch(/registration exited with code \d+/)
+    expect(message).toContain("src/index.ts")
+  })
+
+  it("reports a missing dependency with the SDK's message", async () => {
+    const dir = writeModule("missing-dep", {
+      "dagger.json": JSON.stringify({ name: "missing-dep", sdk: "typescript" }),
+      "package.json": JSON.stringify({ type: "module" }),
+      "src/index.ts": [
+        "import { object, func } from \"@dagger.io/dagger\"",
+        "import leftPad from \"left-pad-not-installed\"",
+        "@object()",
+        "export class MissingDep {",
+        "  @func()",
+        "  hello(): string {",
+        "    return leftPad(\"hi\", 5)",
+        "  }",
+        "}",
+        ""
+      ].join("\n")
+    })
+    const r = await query(session, `{ moduleSource(refString: ${JSON.stringify(dir)}) { asModule { serve } } }`)
+    const message = r.errors?.[0]?.message ?? ""
+    expect(message).toContain("left-pad-not-installed")
+    expect(message).toContain("src/index.ts")
+  })
+})

@@ -1,0 +1,257 @@
+/**
+ * `dirk …` end to end against a fake engine: a session is an in-process HTTP server executing the fixture schema
+ * (no Docker). Output is captured by `CliIo.layerTest`.
+ */
+import { NodeContext } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { createHash } from "node:crypto"
+import * as fs from "node:fs"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as os from "node:os"
+import * as nodePath from "node:path"
+import { Effect, Layer, Ref, Stream } from "effect"
+import { graphql, GraphQLError } from "graphql"
+import * as Cli from "../../../src/Cli/Cli.js"
+import * as CliEngine from "../../../src/Cli/CliEngine.js"
+import * as CliIo from "../../../src/Cli/CliIo.js"
+import type { EngineShape } from "../../../src/Engine/Engine.js"
+import { schema } from "./fixture.js"
+
+const token = "secret-token"
+
+const dir = (id: string, exported: Array<string>): Record<string, unknown> => ({
+  id,
+  sync: id,
+  entries: () => ["a.txt", "b.txt"],
+  export: ({ path }: { path: string }) => {
+    exported.push(path)
+    return path
+  },
+  file: ({ path }: { path: string }) => file(`${id}/${path}`, exported)
+})
+const file = (id: string, exported: Array<string>) => ({
+  id,
+  sync: id,
+  contents: `contents of ${id}`,
+  export: ({ path }: { path: string }) => {
+    exported.push(path)
+    return path
+  }
+})
+
+const makeRoot = (log: Array<string>, exported: Array<string>) => ({
+  moduleSource: ({ refString }: { refString: string }) => {
+    if (refString.includes("missing")) throw new GraphQLError(`no dagger.json found in ${refString}`)
+    return { moduleName: "ci", asModule: { serve: () => null } }
+  },
+  host: {
+    directory: ({ path }: { path: string }) => dir(`host-dir:${path}`, exported),
+    file: ({ path }: { path: string }) => file(`host-file:${path}`, exported)
+  },
+  container: { from: ({ address }: { address: string }) => ({ id: `ctr:${address}`, sync: `ctr:${address}` }) },
+  ci: {
+    test: ({ source }: { source: string }) => {
+      if (source.includes("failing")) {
+        throw new GraphQLError("process \"node --test\" did not complete successfully: exit code: 3", {
+          extensions: {
+            _type: "EXEC_ERROR",
+            cmd: ["node", "--test"],
+            exitCode: 3,
+            stdout: "ok 1\nnot ok 2",
+            stderr: Array.from({ length: 30 }, (_, i) => `err line ${i + 1}`).join("\n")
+          }
+        })
+      }
+      return `tests passed for ${source}\n`
+    },
+    build: ({ source }: { source: string }) => dir(`build(${source})`, exported),
+    lint: (args: Record<string, unknown>) => `lint ${JSON.stringify(args)}`,
+    greet: ({ a, times }: { a: string; times?: number }) => Array.from({ length: times ?? 1 }, () => `hi ${a}`),
+    noop: () => null,
+    env: ({ source, base }: { source: string; base?: string }) => ({ id: `env(${source},${base})`, sync: "x" }),
+    readFile: ({ file }: { file: string }) => `read ${file}`,
+    dirs: ({ count }: { count: number }) => Array.from({ length: count }, (_, i) => dir(`d${i}`, exported))
+  },
+  log
+})
+
+const fakeEngine = (log: Array<string>, exported: Array<string>): EngineShape => ({
+  openSession: () =>
+    Effect.acquireRelease(
+      Effect.async<http.Server>((resume) => {
+        const rootValue = makeRoot(log, exported)
+        const server = http.createServer((req, res) => {
+          const chunks: Array<Buffer> = []
+          req.on("data", (c: Buffer) => chunks.push(c))
+          req.on("end", () => {
+            if (req.headers.authorization !== `Basic ${Buffer.from(`${token}:`).toString("base64")}`) {
+              res.writeHead(401).end()
+              return
+            }
+            const { query } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { query: string }
+            log.push(query)
+            void graphql({ schema, source: query, rootValue }).then((result) => {
+              res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result))
+            })
+          })
+        })
+        server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+      }),
+      (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void))))
+      .pipe(Effect.map((server) => {
+        const port = (server.address() as AddressInfo).port
+        return { id: "s1", port, token, url: `http://127.0.0.1:${port}/query` }
+      })),
+  events: Stream.make(
+    { digest: "d1", description: "exec node --test", phase: "start", cached: false, durationMs: 0 },
+    { digest: "d1", description: "exec node --test", phase: "end", cached: false, durationMs: 1500 }
+  )
+})
+
+const moduleDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "dirk-cli-test-"))
+fs.writeFileSync(nodePath.join(moduleDir, "dagger.json"), JSON.stringify({ name: "ci", sdk: "typescript" }))
+fs.mkdirSync(nodePath.join(moduleDir, "src"), { recursive: true })
+
+const dirk = (argv: ReadonlyArray<string>, overrides: Partial<CliIo.CliIoShape> = {}) =>
+  Effect.gen(function*() {
+    const stdout = yield* Ref.make("")
+    const stderr = yield* Ref.make("")
+    const log: Array<string> = []
+    const exported: Array<string> = []
+    const code = yield* Cli.runWith(argv).pipe(
+      Effect.provide(Layer.mergeAll(
+        CliIo.layerTest({ stdout, stderr }, { cwd: nodePath.join(moduleDir, "src"), ...overrides }),
+        CliEngine.layer(fakeEngine(log, exported)),
+        NodeContext.layer
+      ))
+    )
+    return { code, stdout: yield* Ref.get(stdout), stderr: yield* Ref.get(stderr), log, exported }
+  })
+
+describe("dirk (fake engine)", () => {
+  it.effect("functions: table of the main object's functions", () =>
+    Effect.gen(function*() {
+      const r = yield* dirk(["functions", "-q"])
+      assert.strictEqual(r.code, 0)
+      assert.match(r.stdout, /^Name\s+Description\ntest\s+Runs the tests\.\n/)
+      assert.match(r.stdout, /read-file\s+Reads a file\./)
+      assert.include(r.log[0]!, `moduleSource(refString: ${JSON.stringify(moduleDir)})`)
+    }))
+
+  it.effect("call: Directory args become host IDs; String printed raw; progress on stderr", () =>
+    Effect.gen(function*() {
+      const r = yield* dirk(["call", "test", "--source", "."])
+      assert.strictEqual(r.code, 0)
+      const src = nodePath.join(moduleDir, "src")
+      assert.strictEqual(r.stdout, `tests passed for host-dir:${src}\n`)
+      assert.include(r.stderr, "dirk │ ▶ exec node --test")
+      assert.include(r.stderr, "dirk │ ✔ exec node --test  1.5s")
+      assert.include(r.log.join("\n"), `r0: host { directory(path: ${JSON.stringify(src)}) { id } }`)
+      assert.include(r.log.join("\n"), `query { ci { test(source: "host-dir:${src}") } }`)
+    }))
+
+  it.effect("call --help lists functions; FN --help lists flags", () =>
+    Effect.gen(function*() {
+      const top = yield* dirk(["call", "--help"])
+      assert.strictEqual(top.code, 0)
+      assert.match(top.stdout, /FUNCTIONS\n\s+Name\s+Description\n\s+test\s+Runs the tests\./)
+      const fn = yield* dirk(["call", "lint", "--help"])
+      assert.match(fn.stdout, /--source Directory\s+\(required\)/)
+      assert.match(fn.stdout, /--strict Boolean\s+\(default false\)/)
+    }))
+
+  it.effect("call: chaining into core types, lists one per line, one-letter flags, objects as Type@digest", () =>
+    Effect.gen(function*() {
+      const entries = yield* dirk(["call", "-q", "build", "--source", "..", "entries"])
+      assert.strictEqual(entries.stdout, "a.txt\nb.txt")
+      const greet = yield* dirk(["call", "-q", "greet", "--a", "you", "--times", "2"])
+      assert.strictEqual(greet.stdout, "hi you\nhi you")
+      const built = yield* dirk(["call", "-q", "build", "--source", "/abs"])
+      const digest = createHash("sha256").update("build(host-dir:/abs)").digest("hex").slice(0, 12)
+      assert.strictEqual(built.stdout, `Directory@sha256:${digest}`)
+      assert.include(built.log.join("\n"), "build(source: \"host-dir:/abs\") { sync }")
+      const json = yield* dirk(["call", "-q", "--json", "greet", "--a", "x"])
+      assert.strictEqual(json.stdout, "[\n  \"hi x\"\n]\n")
+      const noop = yield* dirk(["call", "-q", "noop"])
+      assert.strictEqual(noop.stdout, "")
+      const env = yield* dirk(["call", "-q", "env", "--source", "/s", "--base", "dirk.local/node:20", "--json"])
+      assert.include(env.log.join("\n"), "container { from(address: \"dirk.local/node:20\") { id } }")
+      assert.strictEqual(env.code, 0)
+    }))
+
+  it.effect("call -o: export for Directory, file write for scalars", () =>
+    Effect.gen(function*() {
+      const out = nodePath.join(moduleDir, "out-dir")
+      const r = yield* dirk(["call", "-q", "build", "--source", "/abs", "-o", out])
+      assert.deepStrictEqual(r.exported, [out])
+      assert.strictEqual(r.stderr, `Saved to "${out}".\n`)
+      assert.strictEqual(r.stdout, "")
+      const textFile = nodePath.join(moduleDir, "out", "greet.txt")
+      const s = yield* dirk(["call", "-q", "greet", "--a", "x", "-o", textFile])
+      assert.strictEqual(fs.readFileSync(textFile, "utf8"), "hi x")
+      assert.include(s.stderr, `Saved output to "${textFile}".`)
+    }))
+
+  it.effect("errors: EXEC_ERROR shows command, exit code and the last 20 lines of stderr; exit 1", () =>
+    Effect.gen(function*() {
+      const r = yield* dirk(["call", "-q", "test", "--source", "failing"])
+      assert.strictEqual(r.code, 1)
+      assert.include(r.stderr, "Error: process \"node --test\" did not complete successfully: exit code: 3")
+      assert.include(r.stderr, "command:   node --test")
+      assert.include(r.stderr, "exit code: 3")
+      assert.include(r.stderr, "err line 30")
+      assert.include(r.stderr, "err line 11")
+      assert.notInclude(r.stderr, "err line 10\n")
+      assert.strictEqual(r.stdout, "")
+    }))
+
+  it.effect("errors: usage and missing module", () =>
+    Effect.gen(function*() {
+      const missing = yield* dirk(["call", "-q", "test"])
+      assert.strictEqual(missing.code, 1)
+      assert.include(missing.stderr, "required flag --source not set")
+      const noModule = yield* dirk(["call", "-q", "-m", "/missing/mod", "test"])
+      assert.strictEqual(noModule.code, 1)
+      assert.include(noModule.stderr, "no dagger.json found in /missing/mod")
+    }))
+
+  it.effect("query: prints the response; non-zero on errors", () =>
+    Effect.gen(function*() {
+      const ok = yield* dirk(["query", "-q"], { stdinIsTTY: false, readStdin: Effect.succeed("{ ci { noop } }") })
+      assert.strictEqual(ok.code, 0)
+      assert.deepStrictEqual(JSON.parse(ok.stdout), { data: { ci: { noop: null } } })
+      const bad = yield* dirk(["query", "-q"], { stdinIsTTY: false, readStdin: Effect.succeed("{ nope }") })
+      assert.strictEqual(bad.code, 1)
+      assert.include(bad.stdout, "Cannot query field \\\"nope\\\"")
+    }))
+
+  it.effect("run: session env for the child, child's exit code", () =>
+    Effect.gen(function*() {
+      const seen: Array<unknown> = []
+      const r = yield* dirk(["run", "node", "script.js", "--flag"], {
+        spawnInherit: (command, args, env) => {
+          seen.push({ command, args, port: env["DAGGER_SESSION_PORT"], token: env["DAGGER_SESSION_TOKEN"] })
+          return Effect.succeed(7)
+        }
+      })
+      assert.strictEqual(r.code, 7)
+      const [first] = seen as Array<{ command: string; args: Array<string>; port: string; token: string }>
+      assert.strictEqual(first?.command, "node")
+      assert.deepStrictEqual(first?.args, ["script.js", "--flag"])
+      assert.strictEqual(first?.token, token)
+      assert.match(first?.port ?? "", /^\d+$/)
+    }))
+})
+
+describe("Cli.prepare", () => {
+  it("takes --help out of call argv and protects run's command", () => {
+    assert.deepStrictEqual(Cli.prepare(["call", "build", "--help"]), { argv: ["call", "build"], callHelp: true })
+    assert.deepStrictEqual(Cli.prepare(["call", "--", "x", "--help"]), {
+      argv: ["call", "--", "x", "--help"],
+      callHelp: false
+    })
+    assert.deepStrictEqual(Cli.prepare(["run", "npm", "test", "--help"]).argv, ["run", "--", "npm", "test", "--help"])
+    assert.deepStrictEqual(Cli.prepare(["run", "--help"]).argv, ["run", "--help"])
+  })
+})

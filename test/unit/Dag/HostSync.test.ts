@@ -1,0 +1,163 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { HostSync } from "../../../src/Dag/HostSync.js"
+import * as Walk from "../../../src/Dag/internal/Walk.js"
+import * as PathFilter from "../../../src/Dag/PathFilter.js"
+import { Snapshots } from "../../../src/Dag/Snapshots.js"
+import { listTree, tempDir, withDag, writeTree } from "./_support.js"
+
+const tree = {
+  "a.txt": "hello",
+  "src/main.ts": "export {}",
+  "src/gen/out.log": "log",
+  "node_modules/dep/index.js": "x",
+  "empty/": null
+}
+
+describe("HostSync", () => {
+  it.scoped("equal content at two paths has one digest and one snapshot", () =>
+    Effect.gen(function*() {
+      const [one, two] = [yield* tempDir(), yield* tempDir()]
+      writeTree(one, tree)
+      writeTree(two, tree)
+      fs.symlinkSync("a.txt", path.join(one, "link"))
+      fs.symlinkSync("a.txt", path.join(two, "link"))
+      const [a, b] = yield* withDag({}, Effect.gen(function*() {
+        const sync = yield* HostSync
+        return [yield* sync.importDirectory(one), yield* sync.importDirectory(two)] as const
+      }))
+      assert.strictEqual(a.contentDigest, b.contentDigest)
+      assert.strictEqual(a.snapshot, b.snapshot)
+      assert.match(a.contentDigest, /^sha256:[0-9a-f]{64}$/)
+      assert.isTrue(a.snapshot.endsWith(a.contentDigest.slice(7)))
+      assert.deepStrictEqual(listTree(a.snapshot), listTree(one))
+      assert.strictEqual(fs.readlinkSync(path.join(a.snapshot, "link")), "a.txt")
+      assert.strictEqual(fs.readFileSync(path.join(a.snapshot, "src/main.ts"), "utf8"), "export {}")
+    }))
+
+  it.scoped("the digest changes when a byte, a mode, a name or a link target changes", () =>
+    Effect.gen(function*() {
+      const variants: Array<(dir: string) => void> = [
+        () => {},
+        (d) => fs.writeFileSync(path.join(d, "a.txt"), "hellp"),
+        (d) => fs.chmodSync(path.join(d, "a.txt"), 0o755),
+        (d) => fs.renameSync(path.join(d, "a.txt"), path.join(d, "b.txt")),
+        (d) => fs.chmodSync(path.join(d, "empty"), 0o700),
+        (d) => fs.rmdirSync(path.join(d, "empty")),
+        (d) => fs.symlinkSync("a.txt", path.join(d, "l")),
+        (d) => fs.symlinkSync("b.txt", path.join(d, "l"))
+      ]
+      const dirs: Array<string> = []
+      for (const change of variants) {
+        const d = yield* tempDir()
+        writeTree(d, tree)
+        fs.chmodSync(path.join(d, "a.txt"), 0o644)
+        fs.chmodSync(path.join(d, "empty"), 0o755)
+        change(d)
+        dirs.push(d)
+      }
+      const digests = yield* withDag({}, Effect.gen(function*() {
+        const sync = yield* HostSync
+        return yield* Effect.forEach(dirs, (d) => Effect.map(sync.importDirectory(d), (r) => r.contentDigest))
+      }))
+      assert.strictEqual(new Set(digests).size, digests.length)
+    }))
+
+  it.scoped("applies include and exclude filters, keeping parents of included entries", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir()
+      writeTree(dir, tree)
+      const [excluded, included] = yield* withDag({}, Effect.gen(function*() {
+        const sync = yield* HostSync
+        return [
+          yield* sync.importDirectory(dir, { exclude: ["node_modules", "**/*.log"] }),
+          yield* sync.importDirectory(dir, { include: ["src/**/*.ts"] })
+        ] as const
+      }))
+      assert.deepStrictEqual(listTree(excluded.snapshot), ["a.txt", "empty/", "src/", "src/gen/", "src/main.ts"])
+      assert.deepStrictEqual(listTree(included.snapshot), ["src/", "src/main.ts"])
+      assert.notStrictEqual(excluded.contentDigest, included.contentDigest)
+    }))
+
+  it.scoped("never walks an excluded subtree", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir()
+      writeTree(dir, tree)
+      const base = PathFilter.make({ exclude: ["node_modules"] })
+      const asked: Array<string> = []
+      const spy: PathFilter.PathFilter = {
+        ...base,
+        decide: (p, isDir) => {
+          asked.push(p)
+          return base.decide(p, isDir)
+        }
+      }
+      const entries = yield* Walk.collect(dir, spy)
+      assert.include(asked, "node_modules")
+      assert.isFalse(asked.some((p) => p.startsWith("node_modules/")))
+      assert.isFalse(entries.some((e) => e.rel.startsWith("node_modules")))
+    }))
+
+  it.scoped("imports a file under its basename", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir()
+      writeTree(dir, { "one/f.txt": "same", "two/f.txt": "same", "three/g.txt": "same" })
+      fs.chmodSync(path.join(dir, "one/f.txt"), 0o600)
+      fs.chmodSync(path.join(dir, "two/f.txt"), 0o600)
+      const [a, b, c] = yield* withDag({}, Effect.gen(function*() {
+        const sync = yield* HostSync
+        const files = ["one/f.txt", "two/f.txt", "three/g.txt"]
+        return yield* Effect.forEach(files, (p) => sync.importFile(path.join(dir, p)))
+      }))
+      assert.strictEqual(a!.name, "f.txt")
+      assert.strictEqual(a!.contentDigest, b!.contentDigest)
+      assert.notStrictEqual(a!.contentDigest, c!.contentDigest)
+      assert.deepStrictEqual(listTree(a!.snapshot), ["f.txt"])
+      assert.strictEqual(fs.statSync(path.join(a!.snapshot, "f.txt")).mode & 0o777, 0o600)
+    }))
+
+  it.scoped("names the missing path", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir()
+      const missing = path.join(dir, "nope")
+      const [d, f] = yield* withDag({}, Effect.gen(function*() {
+        const sync = yield* HostSync
+        const d = yield* Effect.flip(sync.importDirectory(missing))
+        return [d, yield* Effect.flip(sync.importFile(missing))] as const
+      }))
+      assert.strictEqual(d.reason, "PathNotFound")
+      assert.strictEqual(d.message, `no such directory on the host: ${missing}`)
+      assert.strictEqual(f.message, `no such file on the host: ${missing}`)
+    }))
+})
+
+describe("Snapshots", () => {
+  it.scoped("create fills once, concurrent creates of one key are safe, failures leave nothing", () =>
+    Effect.gen(function*() {
+      const result = yield* withDag({}, Effect.gen(function*() {
+        const snapshots = yield* Snapshots
+        let fills = 0
+        const fill = (dir: string) =>
+          Effect.gen(function*() {
+            fills++
+            yield* Effect.yieldNow()
+            fs.writeFileSync(path.join(dir, "x"), "1")
+          })
+        const paths = yield* Effect.all(Array.from({ length: 5 }, () => snapshots.create("k1", fill)), {
+          concurrency: "unbounded"
+        })
+        const again = yield* snapshots.create("k1", fill)
+        const failed = yield* Effect.flip(snapshots.create("k2", () => Effect.fail("boom" as const)))
+        const leftovers = fs.readdirSync(path.join(snapshots.stateDir, "tmp"))
+        return { paths, again, failed, fills, exists2: yield* snapshots.exists("k2"), leftovers, root: snapshots.root }
+      }))
+      assert.strictEqual(new Set(result.paths).size, 1)
+      assert.strictEqual(result.again, result.paths[0])
+      assert.isAtMost(result.fills, 5)
+      assert.strictEqual(result.failed, "boom")
+      assert.isFalse(result.exists2)
+      assert.deepStrictEqual(result.leftovers, [])
+    }))
+})
