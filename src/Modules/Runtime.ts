@@ -12,7 +12,7 @@
  *   `forward.mjs` listens there (the container's own loopback), forwards connections to the socket, and runs the
  *   entry with `DAGGER_SESSION_PORT` set, exiting with its code.
  */
-import { Effect, Option, type Scope } from "effect"
+import { Effect, Option } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -287,11 +287,8 @@ export const run = (
     Effect.gen(function*() {
       const layout = yield* prepare(config, source)
       const call = yield* CallContext.make(source.name, request, callKey)
-      const nested: { readonly token: string; readonly socketPath: string } = yield* (ctx.session.nestedClient({
-        specs: [],
-        module: call,
-        workdir: source.dir
-      }) as Effect.Effect<{ readonly clientId: string; readonly token: string; readonly socketPath: string }, ApiError, Scope.Scope>)
+      // a client of the caller's session for this call only: core plus the module API, with `call` as its context
+      const nested = yield* ctx.session.nestedClient({ specs: [], module: call, workdir: source.dir })
       const image = yield* runtime.resolveImage(config.image).pipe(Effect.mapError(containerFailure(source.name)))
       const result = yield* runtime.run({
         image: image.imageId,

@@ -86,9 +86,10 @@ const kindDocs: Record<Model.Kind, string> = {
 const typeDefKind: Api.EnumSpec = {
   name: "TypeDefKind",
   doc: "Distinguishes the different kinds of TypeDefs.",
+  // aliases first: a value shared by two names serializes as the last one, the canonical `_KIND` name
   values: [
-    ...Model.kinds.map((k) => ({ name: k, value: k, doc: kindDocs[k] })),
-    ...Model.kinds.map((k) => ({ name: k.slice(0, -"_KIND".length), value: k, doc: kindDocs[k] }))
+    ...Model.kinds.map((k) => ({ name: k.slice(0, -"_KIND".length), value: k, doc: kindDocs[k] })),
+    ...Model.kinds.map((k) => ({ name: k, value: k, doc: kindDocs[k] }))
   ]
 }
 
