@@ -11,6 +11,7 @@ import * as path from "node:path"
 import type * as Api from "../Core/Api.js"
 import { type ApiError, QueryError } from "../Core/Errors.js"
 import { HostSync } from "../Dag/HostSync.js"
+import * as Snapshots from "../Dag/Snapshots.js"
 import { ExtraSpecs } from "../Engine/EngineLive.js"
 import { ContainerRuntime } from "../Runtime/ContainerRuntime.js"
 import type * as CallContext from "./CallContext.js"
@@ -84,7 +85,8 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
       Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "dirk-modules-"))),
       (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
     )
-    const config: Runtime.RuntimeConfig = { image, nodeModules, sdkVersion, genRoot }
+    const depsRoot = path.join(yield* Snapshots.stateDir, "npm")
+    const config: Runtime.RuntimeConfig = { image, nodeModules, sdkVersion, genRoot, depsRoot }
 
     const registrations: MemoMap<Model.ModuleDef> = new Map()
     const calls: MemoMap<string> = new Map()

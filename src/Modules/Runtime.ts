@@ -3,8 +3,10 @@
  *
  * Layout inside the container (no network; everything bound read-only but the session socket):
  * - `/src/<dir>`: the module directory (a snapshot of it);
- * - `/src/node_modules`: the engine's own node_modules (`@dagger.io/dagger`, `tsx`, `typescript`), found by ESM
+ * - `/node_modules`: the engine's own node_modules (`@dagger.io/dagger`, `tsx`, `typescript`), found by ESM
  *   resolution from the module's files and from the generated entry;
+ * - `/src/node_modules`: the module's own npm dependencies, when it has any (installed on the host by
+ *   `Dependencies.ts`; they take precedence over the engine's);
  * - `/src/__dirk`: generated files: `client.gen.ts` (empty classes named after the core types, which the SDK's scan
  *   needs), `entry.ts` (calls the SDK's `entrypoint` with every `.ts` file under the module's `src/`),
  *   `tsconfig.json`, and `forward.mjs`;
@@ -20,6 +22,7 @@ import type * as Api from "../Core/Api.js"
 import { type ApiError, QueryError } from "../Core/Errors.js"
 import { type ContainerError, ContainerRuntime } from "../Runtime/ContainerRuntime.js"
 import * as CallContext from "./CallContext.js"
+import * as Dependencies from "./Dependencies.js"
 import type * as Model from "./Model.js"
 
 /**
@@ -36,6 +39,8 @@ export interface RuntimeConfig {
   readonly sdkVersion: string
   /** A directory for generated files (one subdirectory per module source digest). */
   readonly genRoot: string
+  /** Where modules' npm dependencies are installed (one subdirectory per set of dependencies). */
+  readonly depsRoot: string
 }
 
 /**
@@ -289,6 +294,8 @@ export const run = (
       const call = yield* CallContext.make(source.name, request, callKey)
       // a client of the caller's session for this call only: core plus the module API, with `call` as its context
       const nested = yield* ctx.session.nestedClient({ specs: [], module: call, workdir: source.dir })
+      const depsRequest = yield* Dependencies.read(path.join(source.snapshot, source.source))
+      const deps = depsRequest === undefined ? undefined : yield* Dependencies.install(source.name, depsRequest, config.depsRoot)
       const image = yield* runtime.resolveImage(config.image).pipe(Effect.mapError(containerFailure(source.name)))
       const result = yield* runtime.run({
         image: image.imageId,
@@ -296,7 +303,7 @@ export const run = (
           "node",
           "/src/__dirk/forward.mjs",
           "/run/dirk.sock",
-          "/src/node_modules/tsx/dist/cli.mjs",
+          "/node_modules/tsx/dist/cli.mjs",
           "--no-deprecation",
           "--tsconfig",
           "/src/__dirk/tsconfig.json",
@@ -311,7 +318,8 @@ export const run = (
         user: "",
         binds: [
           { source: source.snapshot, target: layout.moduleMount, readOnly: true },
-          { source: config.nodeModules, target: "/src/node_modules", readOnly: true },
+          { source: config.nodeModules, target: "/node_modules", readOnly: true },
+          ...(deps === undefined ? [] : [{ source: deps, target: "/src/node_modules", readOnly: true }]),
           { source: layout.genDir, target: "/src/__dirk", readOnly: true },
           { source: nested.socketPath, target: "/run/dirk.sock", readOnly: false }
         ],

@@ -2,20 +2,13 @@
  * Modules end to end: a TypeScript module written with `@dagger.io/dagger` is loaded into a session, registered in
  * a Node container, and its functions are called over GraphQL (real Docker, images built by scripts/images.sh).
  */
-import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { HostSync } from "../../src/Dag/HostSync.js"
-import { Snapshots } from "../../src/Dag/Snapshots.js"
-import { Solver } from "../../src/Dag/Solver.js"
 import type { SessionInfo } from "../../src/Engine/Engine.js"
-import { Engine } from "../../src/Engine/EngineLive.js"
-import * as Modules from "../../src/Modules/Modules.js"
-import * as Docker from "../../src/Runtime/Docker.js"
-import { busyboxImage, requireDocker } from "../support/docker.js"
-import { query } from "../support/session.js"
+import { busyboxImage } from "../support/docker.js"
+import { openSession, query } from "../support/session.js"
 
 const fixture = path.resolve(__dirname, "../fixtures/modules/greeter")
 const nodeImage = process.env.DIRK_NODE_IMAGE ?? "dirk.local/node:20"
@@ -23,33 +16,6 @@ const nodeImage = process.env.DIRK_NODE_IMAGE ?? "dirk.local/node:20"
 let session: SessionInfo
 let close: () => Promise<void>
 let scratch: string
-
-const openSession = async (workdir: string) => {
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-test-state-"))
-  process.env.DIRK_STATE_DIR = stateDir
-  const runtime = Docker.layer.pipe(Layer.provide(Docker.layerClient))
-  const dag = Layer.mergeAll(Solver.Default, HostSync.Default).pipe(
-    Layer.provideMerge(Snapshots.Default),
-    Layer.provideMerge(runtime)
-  )
-  const engine = Engine.Default.pipe(
-    Layer.provide(Modules.layerSpecs),
-    Layer.provide(Modules.Modules.Default),
-    Layer.provide(dag)
-  )
-  const check = Layer.effectDiscard(requireDocker([busyboxImage, nodeImage])).pipe(Layer.provide(Layer.orDie(Docker.layerClient)))
-  const managed = ManagedRuntime.make(Layer.merge(engine, check))
-  const scope = await managed.runPromise(Scope.make())
-  const info = await managed.runPromise(Effect.flatMap(Engine, (e) => e.openSession({ workdir })).pipe(Scope.extend(scope)))
-  return {
-    session: info,
-    close: async () => {
-      await managed.runPromise(Scope.close(scope, Exit.void))
-      await managed.dispose()
-      fs.rmSync(stateDir, { recursive: true, force: true })
-    }
-  }
-}
 
 const ok = async (q: string) => {
   const r = await query(session, q)
@@ -68,7 +34,7 @@ const writeModule = (name: string, files: Record<string, string>): string => {
 
 beforeAll(async () => {
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-modules-test-"))
-  ;({ session, close } = await openSession(path.dirname(fixture)))
+  ;({ session, close } = await openSession(path.dirname(fixture), [busyboxImage, nodeImage]))
   // load the fixture by a path relative to the session's workdir
   const r = await query(session, `{ moduleSource(refString: "greeter") { asModule { serve } } }`)
   if (r.errors !== undefined) throw new Error(`serving the fixture failed: ${JSON.stringify(r.errors)}`)
@@ -207,5 +173,40 @@ describe("modules", () => {
     const message = r.errors?.[0]?.message ?? ""
     expect(message).toContain("left-pad-not-installed")
     expect(message).toContain("src/index.ts")
+  })
+
+  it("installs the module's npm dependencies on the host and mounts them (no network in the container)", async () => {
+    const dir = writeModule("with-deps", {
+      "dagger.json": JSON.stringify({ name: "with-deps", sdk: "typescript" }),
+      "package.json": JSON.stringify({ type: "module", dependencies: { "@dagger.io/dagger": "0.21.9", "is-number": "7.0.0" } }),
+      "src/index.ts": [
+        "import { object, func } from \"@dagger.io/dagger\"",
+        "import isNumber from \"is-number\"",
+        "@object()",
+        "export class WithDeps {",
+        "  @func()",
+        "  check(value: string): boolean {",
+        "    return isNumber(value)",
+        "  }",
+        "}",
+        ""
+      ].join("\n")
+    })
+    const served = await query(session, `{ moduleSource(refString: ${JSON.stringify(dir)}) { asModule { serve } } }`)
+    expect(served.errors, JSON.stringify(served.errors)).toBeUndefined()
+    expect((await ok(`{ withDeps { check(value: "42") } }`)).withDeps.check).toBe(true)
+    expect((await ok(`{ withDeps { check(value: "forty-two") } }`)).withDeps.check).toBe(false)
+  })
+
+  it("reports an npm dependency that cannot be installed, naming it", async () => {
+    const dir = writeModule("bad-deps", {
+      "dagger.json": JSON.stringify({ name: "bad-deps", sdk: "typescript" }),
+      "package.json": JSON.stringify({ type: "module", dependencies: { "dirk-no-such-package-7f3a9c": "1.0.0" } }),
+      "src/index.ts": "import { object } from \"@dagger.io/dagger\"\n@object()\nexport class BadDeps {}\n"
+    })
+    const r = await query(session, `{ moduleSource(refString: ${JSON.stringify(dir)}) { asModule { serve } } }`)
+    const message = r.errors?.[0]?.message ?? ""
+    expect(message).toContain("dirk-no-such-package-7f3a9c")
+    expect(message).toMatch(/installing its npm dependencies/)
   })
 })

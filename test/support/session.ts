@@ -40,10 +40,10 @@ export const query = async (session: SessionInfo, q: string, token = session.tok
  * Starts an engine with a fresh state dir, opens one session with `workdir`, and returns it with a disposer.
  * Fails loudly when Docker or the test images are missing.
  */
-export const openSession = async (workdir: string = process.cwd()) => {
+export const openSession = async (workdir: string = process.cwd(), images: ReadonlyArray<string> = [busyboxImage]) => {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-test-state-"))
   process.env.DIRK_STATE_DIR = stateDir
-  const check = Layer.effectDiscard(requireDocker([busyboxImage])).pipe(Layer.provide(Layer.orDie(Docker.layerClient)))
+  const check = Layer.effectDiscard(requireDocker(images)).pipe(Layer.provide(Layer.orDie(Docker.layerClient)))
   const runtime = ManagedRuntime.make(Layer.merge(engineLayer, check))
   const scope = await runtime.runPromise(Scope.make())
   const session = await runtime.runPromise(

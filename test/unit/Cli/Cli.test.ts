@@ -130,7 +130,7 @@ const dirk = (argv: ReadonlyArray<string>, overrides: Partial<CliIo.CliIoShape> 
   })
 
 describe("dirk (fake engine)", () => {
-  it.effect("functions: table of the main object's functions", () =>
+  it.live("functions: table of the main object's functions", () =>
     Effect.gen(function*() {
       const r = yield* dirk(["functions", "-q"])
       assert.strictEqual(r.code, 0)
@@ -139,7 +139,7 @@ describe("dirk (fake engine)", () => {
       assert.include(r.log[0]!, `moduleSource(refString: ${JSON.stringify(moduleDir)})`)
     }))
 
-  it.effect("call: Directory args become host IDs; String printed raw; progress on stderr", () =>
+  it.live("call: Directory args become host IDs; String printed raw; progress on stderr", () =>
     Effect.gen(function*() {
       const r = yield* dirk(["call", "test", "--source", "."])
       assert.strictEqual(r.code, 0)
@@ -151,7 +151,7 @@ describe("dirk (fake engine)", () => {
       assert.include(r.log.join("\n"), `query { ci { test(source: "host-dir:${src}") } }`)
     }))
 
-  it.effect("call --help lists functions; FN --help lists flags", () =>
+  it.live("call --help lists functions; FN --help lists flags", () =>
     Effect.gen(function*() {
       const top = yield* dirk(["call", "--help"])
       assert.strictEqual(top.code, 0)
@@ -161,7 +161,7 @@ describe("dirk (fake engine)", () => {
       assert.match(fn.stdout, /--strict Boolean\s+\(default false\)/)
     }))
 
-  it.effect("call: chaining into core types, lists one per line, one-letter flags, objects as Type@digest", () =>
+  it.live("call: chaining into core types, lists one per line, one-letter flags, objects as Type@digest", () =>
     Effect.gen(function*() {
       const entries = yield* dirk(["call", "-q", "build", "--source", "..", "entries"])
       assert.strictEqual(entries.stdout, "a.txt\nb.txt")
@@ -180,7 +180,7 @@ describe("dirk (fake engine)", () => {
       assert.strictEqual(env.code, 0)
     }))
 
-  it.effect("call -o: export for Directory, file write for scalars", () =>
+  it.live("call -o: export for Directory, file write for scalars", () =>
     Effect.gen(function*() {
       const out = nodePath.join(moduleDir, "out-dir")
       const r = yield* dirk(["call", "-q", "build", "--source", "/abs", "-o", out])
@@ -193,7 +193,7 @@ describe("dirk (fake engine)", () => {
       assert.include(s.stderr, `Saved output to "${textFile}".`)
     }))
 
-  it.effect("errors: EXEC_ERROR shows command, exit code and the last 20 lines of stderr; exit 1", () =>
+  it.live("errors: EXEC_ERROR shows command, exit code and the last 20 lines of stderr; exit 1", () =>
     Effect.gen(function*() {
       const r = yield* dirk(["call", "-q", "test", "--source", "failing"])
       assert.strictEqual(r.code, 1)
@@ -206,7 +206,7 @@ describe("dirk (fake engine)", () => {
       assert.strictEqual(r.stdout, "")
     }))
 
-  it.effect("errors: usage and missing module", () =>
+  it.live("errors: usage and missing module", () =>
     Effect.gen(function*() {
       const missing = yield* dirk(["call", "-q", "test"])
       assert.strictEqual(missing.code, 1)
@@ -216,7 +216,7 @@ describe("dirk (fake engine)", () => {
       assert.include(noModule.stderr, "no dagger.json found in /missing/mod")
     }))
 
-  it.effect("query: prints the response; non-zero on errors", () =>
+  it.live("query: prints the response; non-zero on errors", () =>
     Effect.gen(function*() {
       const ok = yield* dirk(["query", "-q"], { stdinIsTTY: false, readStdin: Effect.succeed("{ ci { noop } }") })
       assert.strictEqual(ok.code, 0)
@@ -226,7 +226,7 @@ describe("dirk (fake engine)", () => {
       assert.include(bad.stdout, "Cannot query field \\\"nope\\\"")
     }))
 
-  it.effect("run: session env for the child, child's exit code", () =>
+  it.live("run: session env for the child, child's exit code", () =>
     Effect.gen(function*() {
       const seen: Array<unknown> = []
       const r = yield* dirk(["run", "node", "script.js", "--flag"], {
