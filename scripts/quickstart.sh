@@ -34,5 +34,4 @@ find "$out" -type f | sort
 echo
 cat "$out/manifest.json"
 
-step "again: everything is cached now"
-time dirk call -m examples/ci test --source examples/greeter-lib > /dev/null
+exit 0

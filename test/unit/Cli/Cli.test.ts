@@ -15,6 +15,7 @@ import { graphql, GraphQLError } from "graphql"
 import * as Cli from "../../../src/Cli/Cli.js"
 import * as CliEngine from "../../../src/Cli/CliEngine.js"
 import * as CliIo from "../../../src/Cli/CliIo.js"
+import type { ProgressEvent } from "../../../src/Dag/Solver.js"
 import type { EngineShape } from "../../../src/Engine/Engine.js"
 import { schema } from "./fixture.js"
 
@@ -103,10 +104,10 @@ const fakeEngine = (log: Array<string>, exported: Array<string>): EngineShape =>
         const port = (server.address() as AddressInfo).port
         return { id: "s1", port, token, url: `http://127.0.0.1:${port}/query` }
       })),
-  events: Stream.make(
+  events: Stream.fromIterable<ProgressEvent>([
     { digest: "d1", description: "exec node --test", phase: "start", cached: false, durationMs: 0 },
     { digest: "d1", description: "exec node --test", phase: "end", cached: false, durationMs: 1500 }
-  )
+  ])
 })
 
 const moduleDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "dirk-cli-test-"))

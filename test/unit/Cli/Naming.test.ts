@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import fc from "fast-check"
+import { FastCheck as fc } from "effect"
 import * as Naming from "../../../src/Cli/Naming.js"
 
 describe("Naming", () => {

@@ -1,7 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Either } from "effect"
-import fc from "fast-check"
-import { GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLString, Kind, parse, type OperationDefinitionNode, valueFromASTUntyped } from "graphql"
+import { Either, FastCheck as fc } from "effect"
+import {
+  GraphQLInt,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLString,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+  valueFromASTUntyped
+} from "graphql"
 import * as QueryBuilder from "../../../src/Cli/QueryBuilder.js"
 import * as TypeInfo from "../../../src/Cli/TypeInfo.js"
 import { clientSchema } from "./fixture.js"

@@ -1,6 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Either } from "effect"
-import fc from "fast-check"
+import { Either, FastCheck as fc } from "effect"
 import * as Scalars from "../../../src/Cli/Scalars.js"
 
 const value = (e: Either.Either<Scalars.ArgValue, string>) => Either.getOrThrow(e)
