@@ -5,6 +5,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 300_000,
-    pool: "forks"
+    pool: "forks",
+    globalSetup: ["test/support/globalSetup.ts"]
   }
 })
