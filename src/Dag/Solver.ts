@@ -498,6 +498,27 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr } satisfies ExecOutcome
     }) as (op: Op.Op) => Effect.Effect<ExecOutcome, SolveError>
 
+    /** Publishes start and end progress events around work that is not an op (a module function call). */
+    const track = <A, E, R>(description: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+      Effect.flatMap(Clock.currentTimeMillis, (start) => {
+        const digest = `track:${start}:${Math.random().toString(36).slice(2)}`
+        return publish({ digest, description, phase: "start", cached: false, durationMs: 0 }).pipe(
+          Effect.zipRight(effect),
+          Effect.onExit((exit) =>
+            Effect.flatMap(Clock.currentTimeMillis, (end) =>
+              publish({
+                digest,
+                description,
+                phase: "end",
+                cached: false,
+                durationMs: end - start,
+                ...(Exit.isFailure(exit) ? { error: errorText(exit.cause) } : {})
+              })
+            )
+          )
+        )
+      })
+
     /** A subscription to progress events (for consumers that must not miss events published after this returns). */
     const subscribe: Effect.Effect<Queue.Dequeue<ProgressEvent>, never, Scope.Scope> = PubSub.subscribe(pubsub)
 
@@ -511,7 +532,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       execResult: Effect.fn("Solver.execResult")(execResult) as (op: Op.Op) => Effect.Effect<ExecResult, SolveError>,
       resolveImage,
       events,
-      subscribe
+      subscribe,
+      track
     } as const
   }),
   dependencies: [Snapshots.Default]

@@ -11,6 +11,7 @@ import * as path from "node:path"
 import type * as Api from "../Core/Api.js"
 import { type ApiError, QueryError } from "../Core/Errors.js"
 import { HostSync } from "../Dag/HostSync.js"
+import { Solver } from "../Dag/Solver.js"
 import * as Snapshots from "../Dag/Snapshots.js"
 import { ExtraSpecs } from "../Engine/EngineLive.js"
 import { ContainerRuntime } from "../Runtime/ContainerRuntime.js"
@@ -77,6 +78,7 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
   scoped: Effect.gen(function*() {
     const runtime = yield* ContainerRuntime
     const hostSync = yield* HostSync
+    const solver = yield* Solver
     const image = yield* Config.string("DIRK_NODE_IMAGE").pipe(Config.withDefault(Runtime.defaultImage))
     const root = yield* Runtime.engineRoot.pipe(Effect.orDie)
     const nodeModules = path.join(root, "node_modules")
@@ -113,7 +115,10 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
       memoize(
         registrations,
         `${source.contentDigest}|${sdkVersion}`,
-        Runtime.run(config, runtime, source, { parentName: "", name: "", parent: "{}", inputArgs: [] }, ctx, randomUUID()).pipe(
+        solver.track(
+          `register module ${source.name}`,
+          Runtime.run(config, runtime, source, { parentName: "", name: "", parent: "{}", inputArgs: [] }, ctx, randomUUID())
+        ).pipe(
           Effect.flatMap((o) =>
             o.module === undefined
               ? Effect.fail(new QueryError({ reason: "Module", detail: `module ${source.name}: registration returned no module` }))
@@ -127,7 +132,8 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
     const invoker = (source: Model.SourceInfo): ToApi.Invoker => ({
       call: (request: CallContext.CallRequest, fn: Model.FunctionData, ctx: Api.ClientContext) => {
         const policy = source.disableDefaultFunctionCaching && fn.cachePolicy === "Default" ? "PerSession" : fn.cachePolicy
-        const compute = Runtime.run(config, runtime, source, request, ctx, randomUUID()).pipe(
+        const label = `${source.name}.${request.name === "" ? "constructor" : request.name}${request.parentName !== "" && request.parentName.toLowerCase() !== source.name.replace(/[-_]/g, "").toLowerCase() ? ` on ${request.parentName}` : ""}`
+        const compute = solver.track(`call ${label}`, Runtime.run(config, runtime, source, request, ctx, randomUUID())).pipe(
           Effect.map((o) => o.value),
           Effect.withSpan("Modules.call", { attributes: { module: source.name, parent: request.parentName, function: request.name } })
         )
