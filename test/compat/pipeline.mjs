@@ -1,6 +1,9 @@
 // A pipeline written for Dagger, run unchanged with Dagger's own npm client against dirk (through `dirk run`).
 // Prints one JSON object with what each step returned; test/integration/Compat.test.ts checks it.
 import { connect, ExecError, ReturnType } from "@dagger.io/dagger"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 
 const step = async (results, name, f) => {
   try {
@@ -42,6 +45,20 @@ await connect(async (client) => {
   await step(r, "hostFile", () => client.host().file("test/fixtures/hostdir/a.txt").contents())
   await step(r, "entrypoint", () =>
     base.withEntrypoint(["echo", "from-entrypoint"]).withExec(["arg"], { useEntrypoint: true }).stdout())
+  await step(r, "redirectStdout", () =>
+    base.withExec(["echo", "to a file"], { redirectStdout: "/out.txt" }).file("/out.txt").contents())
+  await step(r, "fileSizeName", async () => [await dir.file("sub/b.txt").size(), await dir.file("sub/b.txt").name()])
+  await step(r, "export", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-compat-"))
+    const written = await dir.export(path.join(tmp, "out"))
+    const file = await dir.file("a.txt").export(path.join(tmp, "copy", "a.txt"))
+    const result = {
+      written: written === path.join(tmp, "out"),
+      files: [fs.readFileSync(path.join(tmp, "out", "sub", "b.txt"), "utf8"), fs.readFileSync(file, "utf8")]
+    }
+    fs.rmSync(tmp, { recursive: true, force: true })
+    return result
+  })
   await step(r, "missingImage", () => client.container().from("dirk.local/no-such-image:1").withExec(["true"]).sync().then(() => "no error"))
   process.stdout.write(JSON.stringify(r, null, 2) + "\n")
 })

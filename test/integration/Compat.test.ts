@@ -35,6 +35,9 @@ describe("Dagger's client through dirk run", () => {
     expect(out.hostDirectory).toEqual(["a.txt", "sub/"])
     expect(out.hostFile).toBe("alpha\n")
     expect(out.entrypoint).toBe("from-entrypoint arg\n")
+    expect(out.redirectStdout).toBe("to a file\n")
+    expect(out.fileSizeName).toEqual([1, "b.txt"])
+    expect(out.export).toEqual({ written: true, files: ["B", "A"] })
     expect(out.missingImage.error).toContain("dirk.local/no-such-image:1")
   })
 

@@ -8,7 +8,7 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { SessionInfo } from "../../src/Engine/Engine.js"
 import { busyboxImage } from "../support/docker.js"
-import { openSession, query } from "../support/session.js"
+import { openSession, query, startEngine } from "../support/session.js"
 
 const fixture = path.resolve(__dirname, "../fixtures/modules/greeter")
 const nodeImage = process.env.DIRK_NODE_IMAGE ?? "dirk.local/node:20"
@@ -208,5 +208,26 @@ describe("modules", () => {
     const message = r.errors?.[0]?.message ?? ""
     expect(message).toContain("dirk-no-such-package-7f3a9c")
     expect(message).toMatch(/installing its npm dependencies/)
+  })
+})
+
+describe("one engine, several sessions", () => {
+  it("gives each session its own port, token and schema", async () => {
+    const engine = await startEngine([busyboxImage, nodeImage])
+    try {
+      const a = await engine.openSession(path.dirname(fixture))
+      const b = await engine.openSession(path.dirname(fixture))
+      expect(a.port).not.toBe(b.port)
+      expect(a.token).not.toBe(b.token)
+      // a session's token is not valid on another session
+      expect((await query(b, "{ version }", a.token)).status).toBe(401)
+      const served = await query(a, `{ moduleSource(refString: "greeter") { asModule { serve } } }`)
+      expect(served.errors, JSON.stringify(served.errors)).toBeUndefined()
+      expect((await query(a, `{ greeter { hello(name: "a") } }`)).data.greeter.hello).toBe("Hello, a!")
+      // the module was served into session a only
+      expect((await query(b, `{ greeter { hello } }`)).errors?.[0]?.message).toMatch(/Cannot query field "greeter"/)
+    } finally {
+      await engine.close()
+    }
   })
 })

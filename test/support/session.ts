@@ -37,22 +37,30 @@ export const query = async (session: SessionInfo, q: string, token = session.tok
 }
 
 /**
- * Starts an engine with a fresh state dir, opens one session with `workdir`, and returns it with a disposer.
- * Fails loudly when Docker or the test images are missing.
+ * Starts an engine with a fresh state dir; sessions opened on it close with it. Fails loudly when Docker or the
+ * test images are missing.
  */
-export const openSession = async (workdir: string = process.cwd(), images: ReadonlyArray<string> = [busyboxImage]) => {
+export const startEngine = async (images: ReadonlyArray<string> = [busyboxImage]) => {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-test-state-"))
   process.env.DIRK_STATE_DIR = stateDir
   const check = Layer.effectDiscard(requireDocker(images)).pipe(Layer.provide(Layer.orDie(Docker.layerClient)))
   const runtime = ManagedRuntime.make(Layer.merge(engineLayer, check))
   const scope = await runtime.runPromise(Scope.make())
-  const session = await runtime.runPromise(
-    Effect.flatMap(Engine, (engine) => engine.openSession({ workdir })).pipe(Scope.extend(scope))
-  )
+  const openSession = (workdir: string = process.cwd()): Promise<SessionInfo> =>
+    runtime.runPromise(Effect.flatMap(Engine, (engine) => engine.openSession({ workdir })).pipe(Scope.extend(scope)))
   const close = async () => {
     await runtime.runPromise(Scope.close(scope, Exit.void))
     await runtime.dispose()
     fs.rmSync(stateDir, { recursive: true, force: true })
   }
-  return { session, close, stateDir }
+  return { openSession, close, stateDir }
+}
+
+/**
+ * Starts an engine and opens one session with `workdir`; `close` ends both.
+ */
+export const openSession = async (workdir: string = process.cwd(), images: ReadonlyArray<string> = [busyboxImage]) => {
+  const engine = await startEngine(images)
+  const session = await engine.openSession(workdir)
+  return { session, close: engine.close, stateDir: engine.stateDir }
 }
