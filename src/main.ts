@@ -18,5 +18,5 @@ const cliEngine = Layer.effect(CliEngine.CliEngine, Engine).pipe(Layer.provide(e
 
 NodeRuntime.runMain(
   Cli.run(process.argv.slice(2)).pipe(Effect.provide(Layer.mergeAll(cliEngine, NodeContext.layer)), Effect.provide(logging)),
-  { teardown: Cli.teardown, disableErrorReporting: true }
+  { teardown: Cli.teardown, disableErrorReporting: true, disablePrettyLogger: true }
 )

@@ -69,30 +69,40 @@ const where = (segment: Segment): string =>
   segment.path.length === 0 ? "dirk call" : `"${segment.path[segment.path.length - 1]}"`
 
 /**
- * Splits the words into calls. Fails with a usage error naming the unknown flag or function.
+ * Splits the words into calls and reads dirk's own options among them (`CallOptions`: a long flag goes to the
+ * current function when it has an argument of that name, else to dirk). Fails with a usage error naming the
+ * unknown flag or function. A scalar flag given twice keeps the last value; a list flag accumulates.
  */
 const segment = (
   module: TypeInfo.ModuleSchema,
   words: ReadonlyArray<string>
-): Either.Either<{ readonly segments: ReadonlyArray<Segment>; readonly help: boolean }, CliError> => {
+): Either.Either<{ readonly segments: ReadonlyArray<Segment>; readonly options: CallOptions.CallOptions }, CliError> => {
   const segments: Array<Segment> = [{ spec: module.constructor, path: [], raw: new Map(), order: [] }]
-  let help = false
+  let options = CallOptions.empty
+  let flagsDone = false
   let i = 0
   while (i < words.length) {
     const word = words[i]!
     const current = segments[segments.length - 1]!
-    if (word === "--help" || word === "-h") {
-      help = true
+    if (word === "--" && !flagsDone) {
+      flagsDone = true
       i++
       continue
     }
-    if (word.startsWith("--") && word.length > 2) {
+    if (!flagsDone && word.startsWith("--") && word.length > 2) {
       const body = word.slice(2)
       const eq = body.indexOf("=")
       const name = eq === -1 ? body : body.slice(0, eq)
       const inline = eq === -1 ? undefined : body.slice(eq + 1)
       const arg = findArg(current.spec, name)
       if (arg === undefined) {
+        if (CallOptions.longNames.includes(name)) {
+          const read = CallOptions.readLong(words, i, name, inline, options)
+          if (Either.isLeft(read)) return Either.left(read.left)
+          options = read.right.options
+          i = read.right.next
+          continue
+        }
         return Either.left(usage(`unknown flag --${name} for ${where(current)}${flagHint(current.spec)}`))
       }
       let value: string
@@ -112,13 +122,22 @@ const segment = (
       if (values === undefined) {
         current.raw.set(arg.name, [value])
         current.order.push(arg)
-      } else {
+      } else if (arg.list) {
         values.push(value)
+      } else {
+        values.splice(0, values.length, value)
       }
       continue
     }
-    if (word.startsWith("-") && word.length > 1) {
-      return Either.left(usage(`unknown shorthand flag ${word} for ${where(current)} (arguments are spelled --name)`))
+    if (!flagsDone && word.startsWith("-") && word.length > 1) {
+      const read = CallOptions.readShort(words, i, options)
+      if (read === undefined) {
+        return Either.left(usage(`unknown shorthand flag ${word} for ${where(current)} (arguments are spelled --name)`))
+      }
+      if (Either.isLeft(read)) return Either.left(read.left)
+      options = read.right.options
+      i = read.right.next
+      continue
     }
     const typeName = TypeInfo.chainType(current.spec.returns)
     if (typeName === undefined) {
@@ -138,7 +157,7 @@ const segment = (
     segments.push({ spec: fn, path: [...current.path, fn.command], raw: new Map(), order: [] })
     i++
   }
-  return Either.right({ segments, help })
+  return Either.right({ segments, options })
 }
 
 const flagHint = (spec: TypeInfo.FunctionSpec): string =>

@@ -138,7 +138,9 @@ export const tsconfig = JSON.stringify(
       experimentalDecorators: true,
       strict: true,
       skipLibCheck: true
-    }
+    },
+    // tsx applies a tsconfig only to the files it includes: cover the module under /src, not just /src/__dirk
+    include: ["../**/*"]
   },
   null,
   2

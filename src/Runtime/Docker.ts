@@ -180,6 +180,29 @@ const collector = (onChunk: (chunk: Buffer) => void): { readonly sink: Writable;
   return { sink, chunks }
 }
 
+// The grammar of image references (distribution's reference package): [domain/]path[:tag][@digest], or an image id.
+const domainComponent = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`
+const pathComponent = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+const name = `(?:${domain}/)?${pathComponent}(?:/${pathComponent})*`
+const tag = "[\\w][\\w.-]{0,127}"
+const digest = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+const referencePattern = new RegExp(`^${name}(?::${tag})?(?:@${digest})?$`)
+const imageIdPattern = /^(?:sha256:)?[0-9a-f]{64}$/
+
+/**
+ * Why `ref` is not a valid image reference (or image id), or `undefined` when it is.
+ *
+ * @category parsing
+ */
+export const invalidReference = (ref: string): string | undefined => {
+  if (ref === "") return "the address is empty"
+  if (imageIdPattern.test(ref)) return undefined
+  if (ref.length > 255 + 128 + 80) return "the address is too long"
+  if (!referencePattern.test(ref)) return "not a valid reference (expected [registry/]name[:tag][@digest], e.g. \"busybox:latest\")"
+  return undefined
+}
+
 /**
  * A fresh owner id for an engine process (`dirk-` and 12 hex digits).
  *
@@ -220,8 +243,10 @@ export const make = (options?: { readonly owner?: string }) =>
         { reason: "RunFailed", detail: `removing container ${container.id}`, containerId: container.id },
         (signal) => container.remove({ force: true, v: true, abortSignal: signal })
       ).pipe(
+        // already gone, or another finalizer is removing it (Ctrl-C races the run's own cleanup): both are success
+        Effect.catchIf((error) => isStatus(404)(error) || isStatus(409)(error), () => Effect.void),
         Effect.timeout("10 seconds"),
-        Effect.tapError((error) => Effect.logWarning(`could not remove container ${container.id}`, error)),
+        Effect.tapError((error) => Effect.logWarning(`could not remove container ${container.id}: ${error.message}`)),
         Effect.ignore
       )
 
@@ -277,6 +302,10 @@ export const make = (options?: { readonly owner?: string }) =>
       })
 
     const resolveImage = Effect.fn("ContainerRuntime.resolveImage")(function*(ref: string) {
+      const invalid = invalidReference(ref)
+      if (invalid !== undefined) {
+        return yield* new ContainerError({ reason: "ImageNotFound", detail: `invalid image address ${JSON.stringify(ref)}: ${invalid}`, image: ref })
+      }
       const local = yield* inspectImage(ref)
       if (Option.isSome(local)) {
         return { imageId: local.value.Id, config: imageConfig(local.value) } satisfies ResolvedImage

@@ -147,10 +147,22 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
       }
       const chunks: Array<Buffer> = []
       req.on("data", (c: Buffer) => chunks.push(c))
+      req.on("error", () => res.destroy())
       req.on("end", () => {
+        try {
+          serveBody(client, Buffer.concat(chunks), res)
+        } catch (e) {
+          if (!res.headersSent) json(res, 500, { errors: [{ message: `internal error: ${e instanceof Error ? e.message : String(e)}` }] })
+          else res.destroy()
+        }
+      })
+    }
+
+    const serveBody = (client: Client, raw: Buffer, res: http.ServerResponse) => {
+      {
         let body: { query?: unknown; variables?: unknown; operationName?: unknown }
         try {
-          body = JSON.parse(Buffer.concat(chunks).toString("utf8"))
+          body = JSON.parse(raw.toString("utf8"))
         } catch {
           json(res, 400, { errors: [{ message: "the request body is not JSON" }] })
           return
@@ -178,20 +190,31 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
           json(res, 200, { errors: invalid.map(errorJson) })
           return
         }
+        const variables = body.variables ?? undefined
+        if (variables !== undefined && (typeof variables !== "object" || Array.isArray(variables))) {
+          json(res, 400, { errors: [{ message: "\"variables\" must be a JSON object" }] })
+          return
+        }
+        if (body.operationName !== undefined && body.operationName !== null && typeof body.operationName !== "string") {
+          json(res, 400, { errors: [{ message: "\"operationName\" must be a string" }] })
+          return
+        }
         const abort = new AbortController()
         res.on("close", () => {
           if (!res.writableFinished) abort.abort()
         })
-        Promise.resolve(
-          execute({
+        // execute() throws synchronously on some bad input: never let that reach the process
+        new Promise((resolve) =>
+          resolve(execute({
             schema: built.schema,
             document,
             contextValue: { client: client.ctx, signal: abort.signal } satisfies Build.RequestContext,
-            variableValues: (body.variables ?? undefined) as Record<string, unknown> | undefined,
+            variableValues: variables as Record<string, unknown> | undefined,
             operationName: typeof body.operationName === "string" ? body.operationName : undefined
-          })
+          }))
         ).then(
-          (result) => {
+          (value) => {
+            const result = value as Awaited<ReturnType<typeof execute>>
             if (!res.writableEnded) {
               json(res, 200, { data: result.data ?? null, ...(result.errors ? { errors: result.errors.map(errorJson) } : {}) })
             }
@@ -200,7 +223,7 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
             if (!res.writableEnded) json(res, 500, { errors: [{ message: `internal error: ${e instanceof Error ? e.message : String(e)}` }] })
           }
         )
-      })
+      }
     }
 
     // A server listening until the session's scope (or the nested client's scope) closes.

@@ -76,4 +76,28 @@ describe("session", () => {
     const r = await query(session, `{ container { from(address: "dirk.local/does-not-exist:1") { id } } }`)
     expect(r.errors?.[0]?.message).toContain("dirk.local/does-not-exist:1")
   })
+
+  it("answers malformed request bodies with an error and keeps serving", async () => {
+    const post = (body: string) =>
+      fetch(session.url, {
+        method: "POST",
+        headers: { authorization: "Basic " + Buffer.from(session.token + ":").toString("base64") },
+        body
+      })
+    for (const body of ["{not json", "[]", "null", "{\"query\": 3}", "{\"query\": \"{ version }\", \"variables\": \"x\"}", "{\"query\": \"{ version }\", \"variables\": [1]}", "{\"query\": \"{ version }\", \"operationName\": 5}"]) {
+      const res = await post(body)
+      expect(res.status, body).toBe(400)
+      expect((await res.json()).errors[0].message, body).toBeTruthy()
+    }
+    const ok = await query(session, "{ version }")
+    expect(ok.data.version).toBeTruthy()
+  })
+
+  it("rejects an invalid image address with an error naming it, and keeps serving", async () => {
+    for (const address of ["", "http://x/y", "Busybox"]) {
+      const r = await query(session, `{ container { from(address: ${JSON.stringify(address)}) { withExec(args: ["true"]) { exitCode } } } }`)
+      expect(r.errors?.[0]?.message, address).toContain(`invalid image address ${JSON.stringify(address)}`)
+    }
+    expect((await query(session, "{ version }")).data.version).toBeTruthy()
+  })
 })

@@ -1,0 +1,158 @@
+/**
+ * dirk's own options of `dirk call` (`-m/--mod`, `-o/--output`, `-j/--json`, `-q/--quiet`, `-h/--help`), read from
+ * the same words as the module's flags.
+ *
+ * Rule (Dagger issue #7032: arguments named like these options must still work): a long flag `--name` belongs to
+ * the function it follows (the module's constructor before the first function name) when that function has an
+ * argument `name`; otherwise it is dirk's option of that name. Short forms (`-o PATH`, `-jq`) are always dirk's,
+ * anywhere, since module flags are never short. `-m/--mod` is read before the module is loaded, so it has to come
+ * first (`leading`); `CallCommand` fails when the full parse disagrees with it.
+ */
+import { Either } from "effect"
+import { type CliError, usage } from "./CliError.js"
+import * as Scalars from "./Scalars.js"
+
+/**
+ * dirk's options as given (`undefined`: not given).
+ *
+ * @category models
+ */
+export interface CallOptions {
+  readonly mod: string | undefined
+  readonly output: string | undefined
+  readonly json: boolean
+  readonly quiet: boolean
+  readonly help: boolean
+}
+
+/**
+ * No option given.
+ *
+ * @category constructors
+ */
+export const empty: CallOptions = { mod: undefined, output: undefined, json: false, quiet: false, help: false }
+
+/**
+ * The long names of dirk's options.
+ *
+ * @category models
+ */
+export const longNames: ReadonlyArray<string> = ["mod", "output", "json", "quiet", "help"]
+
+const shortNames: Record<string, "mod" | "output" | "json" | "quiet" | "help"> = {
+  m: "mod",
+  o: "output",
+  j: "json",
+  q: "quiet",
+  h: "help"
+}
+
+/**
+ * The result of reading one option: the index of the next word and the options updated.
+ *
+ * @category models
+ */
+export interface Read {
+  readonly next: number
+  readonly options: CallOptions
+}
+
+const withValue = (
+  options: CallOptions,
+  name: "mod" | "output" | "json" | "quiet" | "help",
+  value: string | boolean
+): CallOptions => ({ ...options, [name]: value })
+
+/**
+ * Reads dirk's long option `--name` / `--name=value` at `words[i]` (the caller has checked that `name` is one of
+ * `longNames` and is not an argument of the current function). Boolean options take no separate value
+ * (`--json=false` is allowed); `--mod` and `--output` take the next word when there is no `=value`.
+ *
+ * @category combinators
+ */
+export const readLong = (
+  words: ReadonlyArray<string>,
+  i: number,
+  name: string,
+  inline: string | undefined,
+  options: CallOptions
+): Either.Either<Read, CliError> => {
+  if (name === "mod" || name === "output") {
+    if (inline !== undefined) return Either.right({ next: i + 1, options: withValue(options, name, inline) })
+    const value = words[i + 1]
+    if (value === undefined) return Either.left(usage(`flag needs an argument: --${name}`))
+    return Either.right({ next: i + 2, options: withValue(options, name, value) })
+  }
+  if (name === "json" || name === "quiet" || name === "help") {
+    if (inline === undefined) return Either.right({ next: i + 1, options: withValue(options, name, true) })
+    const parsed = Scalars.parseScalar({ _tag: "Boolean" }, inline)
+    if (Either.isLeft(parsed) || parsed.right._tag !== "Value") {
+      return Either.left(usage(`invalid value "${inline}" for dirk's --${name} (use true or false)`))
+    }
+    return Either.right({ next: i + 1, options: withValue(options, name, parsed.right.value === true) })
+  }
+  return Either.left(usage(`unknown flag --${name}`))
+}
+
+/**
+ * Reads dirk's short options at `words[i]`: `-q`, `-jq`, `-o PATH`, `-oPATH`, `-o=PATH`. `undefined` when the word
+ * holds a letter that is not one of dirk's short options (the caller reports it).
+ *
+ * @category combinators
+ */
+export const readShort = (
+  words: ReadonlyArray<string>,
+  i: number,
+  options: CallOptions
+): Either.Either<Read, CliError> | undefined => {
+  const word = words[i]!
+  let current = options
+  for (let k = 1; k < word.length; k++) {
+    const name = shortNames[word[k]!]
+    if (name === undefined) return undefined
+    if (name === "mod" || name === "output") {
+      const rest = word.slice(k + 1)
+      if (rest !== "") {
+        return Either.right({ next: i + 1, options: withValue(current, name, rest.startsWith("=") ? rest.slice(1) : rest) })
+      }
+      const value = words[i + 1]
+      if (value === undefined) return Either.left(usage(`flag needs an argument: -${word[k]}`))
+      return Either.right({ next: i + 2, options: withValue(current, name, value) })
+    }
+    current = withValue(current, name, true)
+  }
+  return Either.right({ next: i + 1, options: current })
+}
+
+/**
+ * What can be known before the module is loaded: the options at the start of the words (up to the first word that
+ * is not one of dirk's options), and whether help or quiet was asked for anywhere (used only to hide progress).
+ *
+ * @category combinators
+ */
+export const leading = (words: ReadonlyArray<string>): CallOptions => {
+  let options = empty
+  let i = 0
+  while (i < words.length) {
+    const word = words[i]!
+    let read: Either.Either<Read, CliError> | undefined
+    if (word.startsWith("--") && word.length > 2) {
+      const body = word.slice(2)
+      const eq = body.indexOf("=")
+      const name = eq === -1 ? body : body.slice(0, eq)
+      if (longNames.includes(name)) read = readLong(words, i, name, eq === -1 ? undefined : body.slice(eq + 1), options)
+    } else if (word.startsWith("-") && word.length > 1 && word !== "--") {
+      read = readShort(words, i, options)
+    }
+    if (read === undefined || Either.isLeft(read)) break
+    options = read.right.options
+    i = read.right.next
+  }
+  const stop = words.indexOf("--")
+  const before = stop === -1 ? words : words.slice(0, stop)
+  return {
+    ...options,
+    help: options.help || before.some((w) => w === "--help" || w === "-h"),
+    quiet: options.quiet || before.some((w) => w === "--quiet" || w === "-q")
+  }
+}
