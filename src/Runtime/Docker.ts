@@ -9,6 +9,7 @@
 import Dockerode from "dockerode"
 import { Config, ConfigError, Context, Effect, Layer, Option, Ref } from "effect"
 import { randomBytes } from "node:crypto"
+import * as os from "node:os"
 import * as posix from "node:path/posix"
 import type { Duplex, Readable } from "node:stream"
 import { Writable } from "node:stream"
@@ -204,6 +205,26 @@ export const invalidReference = (ref: string): string | undefined => {
 }
 
 /**
+ * The label holding the pid of the engine process that created an object, and the one holding its host name: an
+ * object whose engine process is gone is an orphan (the engine crashed or was killed), removed by the next engine.
+ *
+ * @category constants
+ */
+export const labelPid = "dirk.pid"
+
+/** @category constants */
+export const labelHost = "dirk.host"
+
+const processAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM"
+  }
+}
+
+/**
  * A fresh owner id for an engine process (`dirk-` and 12 hex digits).
  *
  * @category constructors
@@ -219,7 +240,12 @@ export const make = (options?: { readonly owner?: string }) =>
   Effect.gen(function*() {
     const { docker, host } = yield* DockerClient
     const owner = options?.owner ?? makeOwnerId()
-    const ownLabels: Readonly<Record<string, string>> = { [labelEngine]: "1", [labelOwner]: owner }
+    const ownLabels: Readonly<Record<string, string>> = {
+      [labelEngine]: "1",
+      [labelOwner]: owner,
+      [labelPid]: String(process.pid),
+      [labelHost]: os.hostname()
+    }
 
     /** Runs one dockerode call; failures become ContainerErrors (DaemonUnavailable when the socket is dead). */
     const call = <A>(ctx: CallContext, f: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, ContainerError> =>
@@ -582,6 +608,25 @@ export const make = (options?: { readonly owner?: string }) =>
         Effect.ignore
       )
     })
+
+    // Objects left by engines of this host whose process is gone (a crash, kill -9) are removed when an engine starts
+    // (two list calls when there is nothing to remove).
+    const reapOrphans = Effect.gen(function*() {
+      const filters = { label: [`${labelEngine}=1`, `${labelHost}=${os.hostname()}`] }
+      const containers = yield* call({ reason: "RunFailed", detail: "listing containers" }, () => docker.listContainers({ all: true, filters }))
+      const images = yield* call({ reason: "RunFailed", detail: "listing images" }, () => docker.listImages({ all: true, filters }))
+      const dead = new Set<string>()
+      for (const labels of [...containers.map((c) => c.Labels), ...images.map((i) => i.Labels ?? {})]) {
+        const pid = Number(labels[labelPid])
+        const who = labels[labelOwner]
+        if (who !== undefined && who !== owner && Number.isInteger(pid) && pid > 0 && !processAlive(pid)) dead.add(who)
+      }
+      for (const who of dead) {
+        yield* Effect.logDebug(`removing what the dead engine ${who} left in Docker`)
+        yield* removeLabelled(false, who)
+      }
+    }).pipe(Effect.ignore)
+    yield* reapOrphans
 
     // Containers of this engine never outlive it (images do: they are the cache).
     yield* Effect.addFinalizer(() =>

@@ -87,7 +87,7 @@ describe("session", () => {
     for (const body of ["{not json", "[]", "null", "{\"query\": 3}", "{\"query\": \"{ version }\", \"variables\": \"x\"}", "{\"query\": \"{ version }\", \"variables\": [1]}", "{\"query\": \"{ version }\", \"operationName\": 5}"]) {
       const res = await post(body)
       expect(res.status, body).toBe(400)
-      expect((await res.json()).errors[0].message, body).toBeTruthy()
+      expect(((await res.json()) as { errors: Array<{ message: string }> }).errors[0]?.message, body).toBeTruthy()
     }
     const ok = await query(session, "{ version }")
     expect(ok.data.version).toBeTruthy()
