@@ -1,54 +1,31 @@
 /**
  * `dirk call [-m DIR] [-o PATH] [-j] [-q] FUNCTION [--flag value]... [FUNCTION [--flag value]...]...`
  *
- * Two phases: these static options are parsed by @effect/cli; the words after them are parsed against the
- * module's schema once it is loaded (`CallTree`).
+ * @effect/cli only collects the words after `call` (`Cli.prepare` puts a `--` before them): dirk's options and the
+ * module's flags share them and are told apart against the module's schema (`CallOptions`, `CallTree`), so a
+ * function argument named `output`, `json`, `help`, … is the function's. Only `-m/--mod` is read before the module
+ * is loaded (`CallOptions.leading`).
  */
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
 import type { Terminal } from "@effect/platform"
-import { Effect, Either, Option } from "effect"
+import { Effect, Either } from "effect"
 import type { EngineShape } from "../Engine/Engine.js"
+import * as CallOptions from "./CallOptions.js"
 import * as CallTree from "./CallTree.js"
 import { CliEngine } from "./CliEngine.js"
-import { CliError, type ExecFailed } from "./CliError.js"
+import { CliError, type ExecFailed, ioProblem, usage } from "./CliError.js"
 import { CliIo, type CliIoShape } from "./CliIo.js"
 import type { GraphQLClient } from "./GraphQLClient.js"
 import * as ModuleLoader from "./ModuleLoader.js"
 import * as Output from "./Output.js"
 import * as QueryBuilder from "./QueryBuilder.js"
 import * as Session from "./Session.js"
-import type * as TypeInfo from "./TypeInfo.js"
-
-/** @category options */
-export const modOption = Options.text("mod").pipe(
-  Options.withAlias("m"),
-  Options.withDescription("Module directory (dagger.json is looked up from here upward)"),
-  Options.withDefault(".")
-)
-
-/** @category options */
-export const outputOption = Options.text("output").pipe(
-  Options.withAlias("o"),
-  Options.withDescription("Save the result: a Directory or File is exported there, other output is written to the file"),
-  Options.optional
-)
-
-/** @category options */
-export const jsonOption = Options.boolean("json").pipe(
-  Options.withAlias("j"),
-  Options.withDescription("Print the result as JSON")
-)
-
-/** @category options */
-export const quietOption = Options.boolean("quiet").pipe(
-  Options.withAlias("q"),
-  Options.withDescription("Do not print progress on stderr")
-)
+import * as TypeInfo from "./TypeInfo.js"
 
 /** @category args */
 export const functionArgs = Args.text({ name: "function" }).pipe(
-  Args.withDescription("A function of the module, its --flags, then functions of what it returns (chaining)"),
+  Args.withDescription("dirk's options, a function of the module, its --flags, then functions of what it returns"),
   Args.repeated
 )
 
@@ -58,30 +35,18 @@ export const functionArgs = Args.text({ name: "function" }).pipe(
  * @category models
  */
 export const staticHelp = Output.table(["Option", "Description"], [
-  ["-m, --mod DIR", "Module directory (default \".\"; dagger.json is looked up from there upward)"],
-  ["-o, --output PATH", "Save the result to PATH (Directory/File are exported, other output written)"],
+  ["-m, --mod DIR", "Module directory (default \".\"; dagger.json is looked up from there upward); comes first"],
+  ["-o, --output PATH", "Save the result to PATH (Directory/File are exported, scalars written)"],
   ["-j, --json", "Print the result as JSON"],
   ["-q, --quiet", "Do not print progress on stderr"],
   ["-h, --help", "Show help (after a function: that function's flags)"]
-])
-
-/**
- * @category models
- */
-export interface CallOptions {
-  readonly mod: string
-  readonly output: string | undefined
-  readonly json: boolean
-  readonly quiet: boolean
-  readonly words: ReadonlyArray<string>
-  readonly help: boolean
-}
+]) + "A function's own --flag wins over the option of the same name; the short forms are always these options.\n"
 
 const execute = (
   client: GraphQLClient,
   module: TypeInfo.ModuleSchema,
   calls: ReadonlyArray<CallTree.PlannedCall>,
-  options: CallOptions,
+  options: CallOptions.CallOptions,
   io: CliIoShape
 ) =>
   Effect.gen(function*() {
@@ -89,6 +54,10 @@ const execute = (
     const fs = yield* FileSystem.FileSystem
     const last = calls[calls.length - 1]!.spec
     const exportPath = options.output === undefined ? undefined : path.resolve(io.cwd, options.output)
+    if (exportPath !== undefined) {
+      const unsaveable = cannotSave(module, last)
+      if (unsaveable !== undefined) return yield* Effect.fail(usage(unsaveable))
+    }
     const leaf = QueryBuilder.leafFor(module.schema, last.returns, exportPath)
 
     const absolute = calls.map((call) =>
@@ -127,7 +96,7 @@ const execute = (
     if (exportPath !== undefined) {
       yield* fs.makeDirectory(path.dirname(exportPath), { recursive: true }).pipe(
         Effect.zipRight(fs.writeFileString(exportPath, text)),
-        Effect.mapError((e) => new CliError({ reason: "Io", detail: `cannot write ${exportPath}: ${e.message}` }))
+        Effect.mapError((e) => new CliError({ reason: "Io", detail: `cannot write ${exportPath}: ${ioProblem(e)}` }))
       )
       yield* io.stderr(`Saved output to "${exportPath}".\n`)
       return
@@ -136,48 +105,69 @@ const execute = (
   })
 
 /**
- * Loads the module, plans the chain, runs it and prints the result (or help).
+ * Why `-o` cannot save the result of `fn`, if it cannot: only objects with `export(path:)` (Directory, File),
+ * scalars and lists of scalars can be saved.
+ *
+ * @category combinators
+ */
+export const cannotSave = (module: TypeInfo.ModuleSchema, fn: TypeInfo.FunctionSpec): string | undefined => {
+  const returns = fn.returns
+  const name = `"${fn.command}"`
+  if (returns._tag === "Object") {
+    if (TypeInfo.hasExport(module.schema, returns.name)) return undefined
+    if (returns.name === "Container") {
+      return `-o/--output: ${name} returns a Container; exporting a Container is not supported yet`
+    }
+    return `-o/--output: ${name} returns ${returns.name}, which cannot be saved (only Directory, File, scalars and ` +
+      `lists of scalars can)`
+  }
+  if (returns._tag === "List" && returns.of._tag !== "Scalar" && returns.of._tag !== "Enum") {
+    return `-o/--output: ${name} returns ${TypeInfo.showReturn(returns)}, which cannot be saved (only Directory, ` +
+      `File, scalars and lists of scalars can)`
+  }
+  return undefined
+}
+
+/**
+ * Loads the module, plans the chain, runs it and prints the result (or help). `words` are everything after
+ * `dirk call`.
  *
  * @category handlers
  */
 export const call = (
   engine: EngineShape,
   io: CliIoShape,
-  options: CallOptions
+  words: ReadonlyArray<string>
 ): Effect.Effect<void, CliError | ExecFailed, FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
   Effect.gen(function*() {
     const path = yield* Path.Path
-    const dir = yield* ModuleLoader.findModuleRoot(path.resolve(io.cwd, options.mod))
-    yield* Session.withSession(engine, io, { progress: !options.quiet && !options.help }, (client) =>
+    const leading = CallOptions.leading(words)
+    const dir = yield* ModuleLoader.findModuleRoot(path.resolve(io.cwd, leading.mod ?? "."))
+    yield* Session.withSession(engine, io, { progress: !leading.quiet && !leading.help }, (client) =>
       Effect.gen(function*() {
         const module = yield* ModuleLoader.load(client, dir)
-        const plan = yield* CallTree.plan(module, options.words, { help: options.help, staticHelp })
+        const plan = yield* CallTree.plan(module, words, { staticHelp })
+        if (plan.options.mod !== leading.mod) {
+          return yield* Effect.fail(usage(
+            plan.options.mod === undefined
+              ? `--mod ${leading.mod} is an argument of the module's constructor here; give the module directory ` +
+                `with -m DIR`
+              : `-m/--mod ${plan.options.mod} must come first, before the module's flags and functions (the module ` +
+                `is loaded before they are read)`
+          ))
+        }
         if (plan._tag === "Help") return yield* io.stdout(plan.text)
-        yield* execute(client, module, plan.calls, options, io)
+        yield* execute(client, module, plan.calls, plan.options, io)
       }))
   })
 
 /**
- * The `call` subcommand; `help` is true when `--help` was given anywhere before `--` (it is removed from argv
- * first, so that @effect/cli does not answer it with the static help only).
+ * The `call` subcommand. `Cli.prepare` puts `--` after `call`, so every word reaches `call` unparsed (help included:
+ * it is answered from the module's typedefs).
  *
  * @category constructors
  */
-export const command = (help: boolean) =>
-  Command.make(
-    "call",
-    { mod: modOption, output: outputOption, json: jsonOption, quiet: quietOption, words: functionArgs },
-    (parsed) =>
-      Effect.gen(function*() {
-        const engine = yield* CliEngine
-        const io = yield* CliIo
-        yield* call(engine, io, {
-          mod: parsed.mod,
-          output: Option.getOrUndefined(parsed.output),
-          json: parsed.json,
-          quiet: parsed.quiet,
-          words: parsed.words,
-          help
-        })
-      })
-  ).pipe(Command.withDescription("Call a module's functions; run `dirk call --help` in a module to list them"))
+export const command = Command.make("call", { words: functionArgs }, (parsed) =>
+  Effect.gen(function*() {
+    yield* call(yield* CliEngine, yield* CliIo, parsed.words)
+  })).pipe(Command.withDescription("Call a module's functions; run `dirk call --help` in a module to list them"))

@@ -7,12 +7,14 @@
  * a one-letter option name into a short flag `-a` and reserves `--help`, `--version`, `--wizard`, `--completions`
  * and `--log-level`. So the @effect/cli option of argument `x` is named `arg-<kebab(x)>` (`optionName`), and the
  * user's `--x value` / `--x=value` is rewritten to `--arg-x value` before parsing. Help text comes from the
- * typedefs (`functionHelp`), with the user's spelling.
+ * typedefs (`functionHelp`), with the user's spelling. dirk's own options are read from the same words
+ * (`CallOptions`): a function's own `--output` wins over dirk's.
  */
 import { CliConfig, CommandDescriptor, HelpDoc, Options } from "@effect/cli"
 import type { FileSystem, Path, Terminal } from "@effect/platform"
 import { Effect, Either, Option } from "effect"
-import { CliError, usage } from "./CliError.js"
+import * as CallOptions from "./CallOptions.js"
+import { type CliError, usage } from "./CliError.js"
 import * as Naming from "./Naming.js"
 import * as Output from "./Output.js"
 import * as Scalars from "./Scalars.js"
@@ -32,9 +34,9 @@ export interface PlannedCall {
  * @category models
  */
 export type Plan =
-  | { readonly _tag: "Help"; readonly text: string }
+  | { readonly _tag: "Help"; readonly text: string; readonly options: CallOptions.CallOptions }
   /** `calls[0]` is the module constructor (root field). */
-  | { readonly _tag: "Call"; readonly calls: ReadonlyArray<PlannedCall> }
+  | { readonly _tag: "Call"; readonly calls: ReadonlyArray<PlannedCall>; readonly options: CallOptions.CallOptions }
 
 /**
  * The @effect/cli option name used for an argument.
@@ -167,10 +169,6 @@ const baseOption = (arg: TypeInfo.ArgSpec): Options.Options<unknown> => {
   const name = optionName(arg)
   if (arg.list) return Options.repeated(Options.text(name))
   switch (arg.kind._tag) {
-    case "Int":
-      return Options.integer(name)
-    case "Float":
-      return Options.float(name)
     case "Boolean":
       return Options.boolean(name)
     default:
@@ -231,14 +229,15 @@ const parseSegment = (
     )
     const parsed: Record<string, unknown> = directive._tag === "UserDefined" ? directive.value.options : {}
     if (directive._tag === "UserDefined" && directive.leftover.length > 0) {
-      return yield* Effect.fail(usage(`${where(segment)}: unexpected arguments ${directive.leftover.join(" ")}`))
+      const leftover = directive.leftover.map((word) => word.replace(/^--arg-/, "--")).join(" ")
+      return yield* Effect.fail(usage(`${where(segment)}: unexpected arguments ${leftover}`))
     }
     const values: Array<{ arg: TypeInfo.ArgSpec; value: Scalars.ArgValue }> = []
     for (const arg of segment.order) {
       const typed = parsed[arg.name]
       const unwrapped = Option.isOption(typed) ? Option.getOrUndefined(typed) : typed
-      const numeric = !arg.list && (arg.kind._tag === "Int" || arg.kind._tag === "Float" || arg.kind._tag === "Boolean")
-      const value: Either.Either<Scalars.ArgValue, string> = numeric && unwrapped !== undefined
+      const boolean = !arg.list && arg.kind._tag === "Boolean"
+      const value: Either.Either<Scalars.ArgValue, string> = boolean && unwrapped !== undefined
         ? Either.right({ _tag: "Value", value: unwrapped })
         : Scalars.parseFlagValues(arg.kind, arg.list, segment.raw.get(arg.name) ?? [])
       if (Either.isLeft(value)) return yield* Effect.fail(usage(`flag --${arg.flag}: ${value.left}`))
@@ -254,29 +253,31 @@ const validationText = (doc: HelpDoc.HelpDoc): string =>
   HelpDoc.toAnsiText(doc).replace(ansi, "").replace(/--arg-/g, "--").trim() || "invalid flags"
 
 /**
- * Plans a call (or help) from the words after the static options.
+ * Plans a call (or help) from the words after `dirk call`: dirk's options, the constructor's flags, then functions
+ * and their flags.
  *
  * @category constructors
  */
 export const plan = (
   module: TypeInfo.ModuleSchema,
   words: ReadonlyArray<string>,
-  options: { readonly help: boolean; readonly staticHelp: string }
+  settings: { readonly staticHelp: string }
 ): Effect.Effect<Plan, CliError, FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
   Effect.gen(function*() {
-    const { help, segments } = yield* segment(module, words)
+    const { options, segments } = yield* segment(module, words)
     const last = segments[segments.length - 1]!
-    if (help || options.help) {
+    if (options.help) {
       return {
         _tag: "Help",
-        text: segments.length === 1 ? callHelp(module, options.staticHelp) : functionHelp(module, last)
+        text: segments.length === 1 ? callHelp(module, settings.staticHelp) : functionHelp(module, last),
+        options
       } as const
     }
     if (segments.length === 1) {
-      return yield* Effect.fail(usage(`no function given\n\n${callHelp(module, options.staticHelp)}`))
+      return yield* Effect.fail(usage(`no function given\n\n${callHelp(module, settings.staticHelp)}`))
     }
     const calls = yield* Effect.forEach(segments, parseSegment)
-    return { _tag: "Call", calls } as const
+    return { _tag: "Call", calls, options } as const
   })
 
 const flagRows = (args: ReadonlyArray<TypeInfo.ArgSpec>): ReadonlyArray<readonly [string, string]> =>

@@ -10,10 +10,10 @@
 import { Command, ValidationError } from "@effect/cli"
 import type { FileSystem, Path, Terminal } from "@effect/platform"
 import type { Teardown } from "@effect/platform/Runtime"
-import { Cause, Effect, Exit } from "effect"
+import { Cause, Effect, Either, Exit } from "effect"
 import * as CallCommand from "./CallCommand.js"
 import type { CliEngine } from "./CliEngine.js"
-import type { CliError, ExecFailed, ExitCode } from "./CliError.js"
+import { type CliError, type ExecFailed, type ExitCode, usage } from "./CliError.js"
 import { CliIo, type CliIoShape, layerNode } from "./CliIo.js"
 import * as FunctionsCommand from "./FunctionsCommand.js"
 import * as QueryCommand from "./QueryCommand.js"
@@ -33,27 +33,33 @@ export const version = "0.1.0"
  */
 export const tailLines = 20
 
-const isHelp = (token: string) => token === "--help" || token === "-h"
-
 /**
- * Rewrites argv before @effect/cli sees it: `dirk call … --help` is answered from the module's typedefs, so the
- * flag is taken out (and remembered); `dirk run CMD …` gets a `--` so CMD's own flags are not parsed as ours.
+ * Rewrites argv before @effect/cli sees it. `dirk call …` gets a `--` after `call`: its words are read against the
+ * module's schema (`CallCommand`), where a function's own `--output` or `--help` wins over dirk's option. `dirk run
+ * [-q] CMD …` gets a `--` before CMD so that CMD's own flags are not parsed as dirk's; an unknown option before CMD
+ * is an error (not a command named like it).
  *
  * @category combinators
  */
-export const prepare = (
-  argv: ReadonlyArray<string>
-): { readonly argv: ReadonlyArray<string>; readonly callHelp: boolean } => {
-  if (argv[0] === "call") {
-    const stop = argv.indexOf("--")
-    const end = stop === -1 ? argv.length : stop
-    const callHelp = argv.slice(0, end).some(isHelp)
-    return { argv: argv.filter((token, i) => i >= end || !isHelp(token)), callHelp }
+export const prepare = (argv: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, CliError> => {
+  if (argv[0] === "call") return Either.right(["call", "--", ...argv.slice(1)])
+  if (argv[0] === "run") {
+    const options: Array<string> = []
+    for (let i = 1; i < argv.length; i++) {
+      const word = argv[i]!
+      if (word === "--") return Either.right(["run", ...options, ...argv.slice(i)])
+      if (word === "-h" || word === "--help") return Either.right(argv)
+      if (RunCommand.optionWords.includes(word)) {
+        options.push(word)
+        continue
+      }
+      if (word.startsWith("-") && word.length > 1) {
+        return Either.left(usage(`dirk run: unknown option ${word} (put -- before a command whose name starts with "-")`))
+      }
+      return Either.right(["run", ...options, "--", ...argv.slice(i)])
+    }
   }
-  if (argv[0] === "run" && argv[1] !== undefined && !argv[1].startsWith("-")) {
-    return { argv: ["run", "--", ...argv.slice(1)], callHelp: false }
-  }
-  return { argv, callHelp: false }
+  return Either.right(argv)
 }
 
 /**
@@ -61,16 +67,15 @@ export const prepare = (
  *
  * @category constructors
  */
-export const command = (callHelp: boolean) =>
-  Command.make("dirk").pipe(
-    Command.withDescription("A CI engine that speaks Dagger's API"),
-    Command.withSubcommands([
-      RunCommand.command,
-      QueryCommand.command,
-      FunctionsCommand.command,
-      CallCommand.command(callHelp)
-    ])
-  )
+export const command = Command.make("dirk").pipe(
+  Command.withDescription("A CI engine that speaks Dagger's API"),
+  Command.withSubcommands([
+    RunCommand.command,
+    QueryCommand.command,
+    FunctionsCommand.command,
+    CallCommand.command
+  ])
+)
 
 const tail = (text: string, n: number): string => {
   const lines = text.trimEnd().split("\n")
@@ -125,8 +130,9 @@ export const runWith = (
   Effect.gen(function*() {
     const io = yield* CliIo
     const prepared = prepare(argv)
-    const cli = Command.run(command(prepared.callHelp), { name: "dirk", version })
-    return yield* cli(["node", "dirk", ...prepared.argv]).pipe(
+    if (Either.isLeft(prepared)) return yield* exitCodeOf(io, prepared.left)
+    const cli = Command.run(command, { name: "dirk", version })
+    return yield* cli(["node", "dirk", ...prepared.right]).pipe(
       Effect.as(0),
       Effect.catchAll((error) => exitCodeOf(io, error))
     )

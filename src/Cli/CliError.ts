@@ -1,6 +1,7 @@
 /**
  * Errors the CLI reports to the user. Each becomes a message on stderr and exit code 1.
  */
+import type { PlatformError } from "@effect/platform/Error"
 import { Data, Schema } from "effect"
 
 /**
@@ -50,3 +51,26 @@ export type CallError = ExecFailed | CliError
  * @category constructors
  */
 export const usage = (detail: string): CliError => new CliError({ reason: "Usage", detail })
+
+/**
+ * A file system error in words (`no such file`, `permission denied`), without Effect's error shape.
+ *
+ * @category combinators
+ */
+export const ioProblem = (error: PlatformError): string => {
+  if (error._tag === "BadArgument") return error.description ?? "bad argument"
+  switch (error.reason) {
+    case "NotFound":
+      return "no such file or directory"
+    case "PermissionDenied":
+      return "permission denied"
+    case "AlreadyExists":
+      return "already exists"
+    default: {
+      const code = (error.cause as { readonly code?: unknown } | undefined)?.code
+      if (code === "EISDIR") return "is a directory"
+      if (code === "ENOTDIR") return "not a directory"
+      return error.description?.replace(/^E[A-Z]+: /, "").replace(/, \w+ '.*'$/, "") ?? error.reason
+    }
+  }
+}

@@ -12,21 +12,30 @@ import * as QueryBuilder from "./QueryBuilder.js"
 import * as TypeInfo from "./TypeInfo.js"
 
 /**
- * The nearest directory at or above `start` holding `dagger.json`, else `start` itself (the engine then names the
- * missing file in its error).
+ * The nearest directory at or above `start` holding `dagger.json`; fails when `start` does not exist or neither it
+ * nor any parent directory has one.
  *
  * @category combinators
  */
-export const findModuleRoot = (start: string): Effect.Effect<string, never, FileSystem.FileSystem | Path.Path> =>
+export const findModuleRoot = (start: string): Effect.Effect<string, CliError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
+    const type = yield* fs.stat(start).pipe(Effect.map((info) => info.type), Effect.orElseSucceed(() => undefined))
+    if (type !== "Directory") {
+      const problem = type === undefined ? "does not exist" : "is not a directory"
+      return yield* Effect.fail(new CliError({ reason: "Module", detail: `module directory ${start} ${problem}` }))
+    }
     let dir = start
     while (true) {
       const exists = yield* fs.exists(path.join(dir, "dagger.json")).pipe(Effect.orElseSucceed(() => false))
       if (exists) return dir
       const parent = path.dirname(dir)
-      if (parent === dir) return start
+      if (parent === dir) {
+        return yield* Effect.fail(
+          new CliError({ reason: "Module", detail: `no dagger.json in ${start} or any parent directory` })
+        )
+      }
       dir = parent
     }
   })

@@ -7,7 +7,7 @@ import { FileSystem, Path } from "@effect/platform"
 import { Effect, Option } from "effect"
 import type { EngineShape } from "../Engine/Engine.js"
 import { CliEngine } from "./CliEngine.js"
-import { CliError, ExitCode, usage } from "./CliError.js"
+import { CliError, ExitCode, ioProblem, usage } from "./CliError.js"
 import { CliIo, type CliIoShape } from "./CliIo.js"
 import * as Session from "./Session.js"
 
@@ -36,9 +36,9 @@ export const query = (
     const path = yield* Path.Path
     let document: string
     if (options.doc !== undefined) {
-      const file = path.resolve(io.cwd, options.doc)
-      document = yield* fs.readFileString(file).pipe(
-        Effect.mapError((e) => new CliError({ reason: "Io", detail: `cannot read ${file}: ${e.message}` }))
+      const doc = options.doc
+      document = yield* fs.readFileString(path.resolve(io.cwd, doc)).pipe(
+        Effect.mapError((e) => new CliError({ reason: "Io", detail: `dirk query: cannot read --doc ${doc}: ${ioProblem(e)}` }))
       )
     } else if (io.stdinIsTTY) {
       return yield* Effect.fail(usage("no document: pass --doc FILE or pipe a query on stdin"))

@@ -1,14 +1,27 @@
 /**
- * `dirk run [--] CMD ARGS...`: opens a session and runs CMD with `DAGGER_SESSION_PORT` and `DAGGER_SESSION_TOKEN`
+ * `dirk run [-q] [--] CMD ARGS...`: opens a session and runs CMD with `DAGGER_SESSION_PORT` and `DAGGER_SESSION_TOKEN`
  * set (stdio inherited), so Dagger SDK clients in CMD use it; exits with CMD's exit code (signal n → 128+n).
  */
-import { Args, Command } from "@effect/cli"
+import { Args, Command, Options } from "@effect/cli"
 import { Effect } from "effect"
 import type { EngineShape } from "../Engine/Engine.js"
 import { CliEngine } from "./CliEngine.js"
 import { type CliError, ExitCode } from "./CliError.js"
 import { CliIo, type CliIoShape } from "./CliIo.js"
 import * as Session from "./Session.js"
+
+/** @category options */
+export const quietOption = Options.boolean("quiet").pipe(
+  Options.withAlias("q"),
+  Options.withDescription("Accepted like the other commands' -q; run shows no progress (CMD's output is its own)")
+)
+
+/**
+ * The words of run's own options, which may come before CMD.
+ *
+ * @category models
+ */
+export const optionWords: ReadonlyArray<string> = ["-q", "--quiet"]
 
 /** @category args */
 export const commandArgs = Args.text({ name: "command" }).pipe(
@@ -48,7 +61,7 @@ export const run = (
 /**
  * @category constructors
  */
-export const command = Command.make("run", { command: commandArgs }, (options) =>
+export const command = Command.make("run", { quiet: quietOption, command: commandArgs }, (options) =>
   Effect.gen(function*() {
     yield* run(yield* CliEngine, yield* CliIo, options.command)
   })).pipe(Command.withDescription("Run a command with a session (DAGGER_SESSION_PORT/TOKEN set); exit with its code"))

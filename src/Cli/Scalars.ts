@@ -32,17 +32,17 @@ export const parseScalar = (kind: InputKind, raw: string): Either.Either<ArgValu
       return Either.right({ _tag: "Value", value: raw })
     case "Int": {
       const text = raw.trim()
-      if (!/^[+-]?\d+$/.test(text)) return Either.left(`invalid Int "${raw}"`)
+      if (!/^[+-]?\d+$/.test(text)) return Either.left(`"${raw}" is not an integer`)
       const n = Number(text)
       if (!Number.isSafeInteger(n) || n > 2147483647 || n < -2147483648) {
-        return Either.left(`Int out of range: "${raw}"`)
+        return Either.left(`"${raw}" is out of range for an Int (32 bits)`)
       }
       return Either.right({ _tag: "Value", value: n })
     }
     case "Float": {
       const text = raw.trim()
       const n = Number(text)
-      if (text === "" || !Number.isFinite(n)) return Either.left(`invalid Float "${raw}"`)
+      if (text === "" || !Number.isFinite(n)) return Either.left(`"${raw}" is not a number`)
       return Either.right({ _tag: "Value", value: n })
     }
     case "Boolean": {

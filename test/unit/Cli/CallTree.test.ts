@@ -5,7 +5,7 @@ import * as CallTree from "../../../src/Cli/CallTree.js"
 import { module } from "./fixture.js"
 
 const plan = (words: ReadonlyArray<string>, help = false) =>
-  CallTree.plan(module, words, { help, staticHelp: "-m, --mod DIR   Module directory\n" }).pipe(
+  CallTree.plan(module, help ? [...words, "--help"] : words, { staticHelp: "-m, --mod DIR   Module directory\n" }).pipe(
     Effect.provide(NodeContext.layer)
   )
 

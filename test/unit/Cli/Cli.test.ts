@@ -10,7 +10,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as os from "node:os"
 import * as nodePath from "node:path"
-import { Effect, Layer, Ref, Stream } from "effect"
+import { Effect, Either, Layer, Ref, Stream } from "effect"
 import { graphql, GraphQLError } from "graphql"
 import * as Cli from "../../../src/Cli/Cli.js"
 import * as CliEngine from "../../../src/Cli/CliEngine.js"
@@ -72,7 +72,8 @@ const makeRoot = (log: Array<string>, exported: Array<string>) => ({
     noop: () => null,
     env: ({ source, base }: { source: string; base?: string }) => ({ id: `env(${source},${base})`, sync: "x" }),
     readFile: ({ file }: { file: string }) => `read ${file}`,
-    dirs: ({ count }: { count: number }) => Array.from({ length: count }, (_, i) => dir(`d${i}`, exported))
+    dirs: ({ count }: { count: number }) => Array.from({ length: count }, (_, i) => dir(`d${i}`, exported)),
+    flaglike: (args: Record<string, unknown>) => `flaglike ${JSON.stringify(args)}`
   },
   log
 })
@@ -214,7 +215,87 @@ describe("dirk (fake engine)", () => {
       assert.include(missing.stderr, "required flag --source not set")
       const noModule = yield* dirk(["call", "-q", "-m", "/missing/mod", "test"])
       assert.strictEqual(noModule.code, 1)
-      assert.include(noModule.stderr, "no dagger.json found in /missing/mod")
+      assert.strictEqual(noModule.stderr, "Error: module directory /missing/mod does not exist\n")
+      const empty = fs.mkdtempSync(nodePath.join(os.tmpdir(), "dirk-cli-nomod-"))
+      const noJson = yield* dirk(["call", "-q", "-m", empty, "test"])
+      assert.strictEqual(noJson.code, 1)
+      assert.strictEqual(noJson.stderr, `Error: no dagger.json in ${empty} or any parent directory\n`)
+      assert.deepStrictEqual(noJson.log, [])
+    }))
+
+  it.live("call: a function's own --help/--output/--json/--mod/--quiet win over dirk's options (#7032)", () =>
+    Effect.gen(function*() {
+      const cwd = nodePath.join(moduleDir, "src")
+      const r = yield* dirk(["call", "flaglike", "--help=x", "--output", "y", "--json=z", "--mod", "m", "--quiet"])
+      assert.strictEqual(r.code, 0)
+      assert.strictEqual(r.stdout, `flaglike {"help":"x","output":"y","json":"z","mod":"m","quiet":true}`)
+      assert.isFalse(fs.existsSync(nodePath.join(cwd, "y")))
+      assert.notInclude(r.stderr, "Saved")
+      const spaced = yield* dirk(["call", "-q", "flaglike", "--help", "x"])
+      assert.strictEqual(spaced.stdout, `flaglike {"help":"x","output":"o","json":"j"}`)
+      // short forms stay dirk's anywhere; long forms are dirk's before the function name
+      const short = nodePath.join(moduleDir, "out", "flaglike-short.txt")
+      const s = yield* dirk(["call", "flaglike", "--help", "x", "-q", "-o", short, "--output", "y"])
+      assert.strictEqual(s.code, 0)
+      assert.strictEqual(fs.readFileSync(short, "utf8"), `flaglike {"help":"x","output":"y","json":"j"}`)
+      const long = nodePath.join(moduleDir, "out", "flaglike-long.txt")
+      const l = yield* dirk(["call", "--output", long, "--json", "-q", "flaglike", "--help", "x"])
+      assert.strictEqual(fs.readFileSync(long, "utf8"), `"flaglike {\\"help\\":\\"x\\",\\"output\\":\\"o\\",\\"json\\":\\"j\\"}"\n`)
+      assert.strictEqual(l.stdout, "")
+      const help = yield* dirk(["call", "flaglike", "--help", "x", "-h"])
+      assert.strictEqual(help.code, 0)
+      assert.match(help.stdout, /--output String\s+\(default "o"\)/)
+      // without an argument of that name, the long form after a function is dirk's
+      const json = yield* dirk(["call", "greet", "--a", "x", "--quiet", "--json"])
+      assert.strictEqual(json.stdout, "[\n  \"hi x\"\n]\n")
+      assert.strictEqual(json.stderr, "")
+      const badJson = yield* dirk(["call", "-q", "greet", "--a", "x", "--json=z"])
+      assert.strictEqual(badJson.code, 1)
+      assert.include(badJson.stderr, `invalid value "z" for dirk's --json`)
+    }))
+
+  it.live("call: -m/--mod must come first; a later one is an error, not ignored", () =>
+    Effect.gen(function*() {
+      const late = yield* dirk(["call", "-q", "greet", "--a", "x", "--mod", "/elsewhere"])
+      assert.strictEqual(late.code, 1)
+      assert.include(late.stderr, "-m/--mod /elsewhere must come first")
+      const lateShort = yield* dirk(["call", "-q", "-m", "..", "greet", "--a", "x", "-m", "/elsewhere"])
+      assert.strictEqual(lateShort.code, 1)
+      assert.include(lateShort.stderr, "-m/--mod /elsewhere must come first")
+      const same = yield* dirk(["call", "-q", "-m", "..", "flaglike", "--help", "x", "--mod", "/elsewhere"])
+      assert.strictEqual(same.code, 0)
+      assert.include(same.stdout, `"mod":"/elsewhere"`)
+    }))
+
+  it.live("call: a repeated scalar flag keeps the last value, lists accumulate; no internal names in errors", () =>
+    Effect.gen(function*() {
+      const r = yield* dirk(["call", "-q", "greet", "--a", "one", "--a", "two", "--tags", "t1", "--tags", "t2,t3"])
+      assert.strictEqual(r.code, 0)
+      assert.strictEqual(r.stdout, "hi two")
+      assert.include(r.log.join("\n"), `greet(a: "two", tags: ["t1", "t2", "t3"])`)
+      const int = yield* dirk(["call", "-q", "greet", "--a", "x", "--times", "1.5"])
+      assert.strictEqual(int.code, 1)
+      assert.strictEqual(int.stderr, `Error: flag --times: "1.5" is not an integer\n`)
+      const float = yield* dirk(["call", "-q", "greet", "--a", "x", "--ratio", "abc"])
+      assert.strictEqual(float.stderr, `Error: flag --ratio: "abc" is not a number\n`)
+      for (const e of [int.stderr, float.stderr]) assert.notInclude(e, "arg-")
+    }))
+
+  it.live("call -o: a Container (or a list of objects) is an error, nothing is run or written", () =>
+    Effect.gen(function*() {
+      const out = nodePath.join(moduleDir, "out", "ctr.tar")
+      const r = yield* dirk(["call", "-q", "env", "--source", "/s", "-o", out])
+      assert.strictEqual(r.code, 1)
+      assert.strictEqual(
+        r.stderr,
+        `Error: -o/--output: "env" returns a Container; exporting a Container is not supported yet\n`
+      )
+      assert.isFalse(fs.existsSync(out))
+      assert.notInclude(r.log.join("\n"), "env(")
+      const list = yield* dirk(["call", "-q", "dirs", "--count", "2", "-o", out])
+      assert.strictEqual(list.code, 1)
+      assert.include(list.stderr, `"dirs" returns [Directory], which cannot be saved`)
+      assert.isFalse(fs.existsSync(out))
     }))
 
   it.live("query: prints the response; non-zero on errors", () =>
@@ -225,6 +306,29 @@ describe("dirk (fake engine)", () => {
       const bad = yield* dirk(["query", "-q"], { stdinIsTTY: false, readStdin: Effect.succeed("{ nope }") })
       assert.strictEqual(bad.code, 1)
       assert.include(bad.stdout, "Cannot query field \\\"nope\\\"")
+    }))
+
+  it.live("query --doc: a missing file is named in plain words", () =>
+    Effect.gen(function*() {
+      const r = yield* dirk(["query", "-q", "--doc", "missing.graphql"])
+      assert.strictEqual(r.code, 1)
+      assert.strictEqual(r.stderr, "Error: dirk query: cannot read --doc missing.graphql: no such file or directory\n")
+      assert.deepStrictEqual(r.log, [])
+    }))
+
+  it.live("functions FN…: the functions of what the chain returns", () =>
+    Effect.gen(function*() {
+      const r = yield* dirk(["functions", "-q", "build"])
+      assert.strictEqual(r.code, 0)
+      assert.match(r.stdout, /^Name\s+Description\n/)
+      assert.match(r.stdout, /\nentries\s+Lists the entries\.\n/)
+      const deeper = yield* dirk(["functions", "build", "file", "-q"])
+      assert.match(deeper.stdout, /contents/)
+      const scalar = yield* dirk(["functions", "-q", "test"])
+      assert.strictEqual(scalar.code, 1)
+      assert.strictEqual(scalar.stderr, `Error: "test" returns String, which has no functions\n`)
+      const unknown = yield* dirk(["functions", "-q", "nope"])
+      assert.include(unknown.stderr, `unknown function "nope" for Ci; available: test, build`)
     }))
 
   it.live("run: session env for the child, child's exit code", () =>
@@ -243,16 +347,34 @@ describe("dirk (fake engine)", () => {
       assert.strictEqual(first?.token, token)
       assert.match(first?.port ?? "", /^\d+$/)
     }))
+
+  it.live("run -q CMD: -q is run's option, not the command; an unknown option is an error", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const spawnInherit = (command: string, args: ReadonlyArray<string>) =>
+        Effect.sync(() => {
+          seen.push([command, ...args].join(" "))
+          return 0
+        })
+      const r = yield* dirk(["run", "-q", "node", "-q"], { spawnInherit })
+      assert.strictEqual(r.code, 0)
+      assert.deepStrictEqual(seen, ["node -q"])
+      const unknown = yield* dirk(["run", "-x", "node"], { spawnInherit })
+      assert.strictEqual(unknown.code, 1)
+      assert.include(unknown.stderr, "dirk run: unknown option -x")
+      assert.deepStrictEqual(seen, ["node -q"])
+    }))
 })
 
 describe("Cli.prepare", () => {
-  it("takes --help out of call argv and protects run's command", () => {
-    assert.deepStrictEqual(Cli.prepare(["call", "build", "--help"]), { argv: ["call", "build"], callHelp: true })
-    assert.deepStrictEqual(Cli.prepare(["call", "--", "x", "--help"]), {
-      argv: ["call", "--", "x", "--help"],
-      callHelp: false
-    })
-    assert.deepStrictEqual(Cli.prepare(["run", "npm", "test", "--help"]).argv, ["run", "--", "npm", "test", "--help"])
-    assert.deepStrictEqual(Cli.prepare(["run", "--help"]).argv, ["run", "--help"])
+  it("hands call's words over unparsed and protects run's command", () => {
+    assert.deepStrictEqual(Cli.prepare(["call", "build", "--help"]), Either.right(["call", "--", "build", "--help"]))
+    assert.deepStrictEqual(Cli.prepare(["run", "npm", "test", "--help"]), Either.right(["run", "--", "npm", "test", "--help"]))
+    assert.deepStrictEqual(Cli.prepare(["run", "--help"]), Either.right(["run", "--help"]))
+    assert.deepStrictEqual(Cli.prepare(["run", "-q", "ls", "-q"]), Either.right(["run", "-q", "--", "ls", "-q"]))
+    assert.deepStrictEqual(Cli.prepare(["run", "--", "-x"]), Either.right(["run", "--", "-x"]))
+    const unknown = Cli.prepare(["run", "-x", "ls"])
+    assert.isTrue(Either.isLeft(unknown))
+    if (Either.isLeft(unknown)) assert.include(unknown.left.detail, "dirk run: unknown option -x")
   })
 })

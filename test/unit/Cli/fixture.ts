@@ -74,6 +74,8 @@ type Ci {
   readFile(file: FileID!): String!
   "Many dirs."
   dirs(count: Int!): [Directory!]!
+  "Arguments named like dirk's options."
+  flaglike(help: String!, output: String = "o", json: String = "j", mod: String, quiet: Boolean): String!
 }
 `
 
