@@ -6,43 +6,22 @@ import * as Op from "../Dag/Op.js"
 import { type ExecOutcome, Solver } from "../Dag/Solver.js"
 import * as Api from "./Api.js"
 import { type ApiError, invalid, QueryError } from "./Errors.js"
-import { containerPath, expandVars, isUnder, relPath } from "./internal/paths.js"
-import type { ContainerConfig, ContainerState, DirectoryState, FileState, Mount } from "./State.js"
+import { abs, addToRootfs, expandIf, mountAt, same, setPair, withConfig } from "./internal/container.js"
+import { relPath } from "./internal/paths.js"
+import type { ContainerConfig, ContainerState, DirectoryState, FileState } from "./State.js"
 import { baseName, emptyContainer, nativePlatform } from "./State.js"
 
 type C = Api.Value<ContainerState>
 type D = Api.Value<DirectoryState>
 type F = Api.Value<FileState>
 
-const same = (s: ContainerState) => Effect.succeed(Api.state(s))
-const withConfig = (s: ContainerState, config: Partial<ContainerConfig>): ContainerState => ({
-  ...s,
-  config: { ...s.config, ...config },
-  imageRef: undefined
-})
-const setEnv = (env: ContainerConfig["env"], name: string, value: string | undefined): ContainerConfig["env"] => {
-  const rest = env.filter(([k]) => k !== name)
-  return value === undefined ? rest : [...rest, [name, value] as const]
-}
+const setEnv = setPair
 const mergePairs = (base: ContainerConfig["env"], over: ReadonlyArray<readonly [string, string]>) =>
   over.reduce((acc, [k, v]) => setEnv(acc, k, v), base)
 const splitEnv = (kv: string): readonly [string, string] => {
   const i = kv.indexOf("=")
   return i < 0 ? [kv, ""] : [kv.slice(0, i), kv.slice(i + 1)]
 }
-
-const expandIf = (s: ContainerState, expand: boolean | undefined, p: string) => (expand ? expandVars(p, s.config.env) : p)
-const abs = (s: ContainerState, p: string, expand?: boolean) => containerPath(s.config.workdir, expandIf(s, expand, p))
-
-const addToRootfs = (s: ContainerState, action: Op.FileAction): ContainerState => ({
-  ...s,
-  rootfs: Op.imageFile(s.rootfs, [action]),
-  imageRef: undefined
-})
-
-/** The mount that holds `path`, the innermost one when mounts nest. */
-const mountAt = (s: ContainerState, path: string): Mount | undefined =>
-  [...s.mounts].sort((a, b) => b.target.length - a.target.length).find((m) => isUnder(path, m.target))
 
 const execDoc = {
   args: { type: "[String!]!", doc: "Command to run (no shell: use [\"sh\",\"-c\",\"...\"]). Empty means the default args." },
@@ -145,9 +124,16 @@ export const make = Effect.gen(function*() {
                 let args = a.args.map((x) => expandIf(s, a.expand, x))
                 if (args.length === 0) args = [...s.config.cmd]
                 if (a.useEntrypoint) args = [...s.config.entrypoint, ...args]
+                const caches = s.mounts.flatMap((m): Array<Op.ExecCache> =>
+                  m.kind === "cache" && m.cache !== undefined ? [{ target: m.target, ...m.cache }] : [])
+                const temps = s.mounts.filter((m) => m.kind === "tmpfs")
+                const sizes = Object.fromEntries(temps.flatMap((m) => (m.size ? [[m.target, m.size] as const] : [])))
                 const exec = Op.exec(
                   s.rootfs,
-                  s.mounts.map((m) => ({ target: m.target, source: m.source, sourcePath: m.sourcePath, kind: m.kind, readOnly: m.readOnly })),
+                  s.mounts.flatMap((m): Array<Op.ExecMount> =>
+                    m.kind === "dir" || m.kind === "file"
+                      ? [{ target: m.target, source: m.source, sourcePath: m.sourcePath, kind: m.kind, readOnly: m.readOnly }]
+                      : []),
                   {
                     args,
                     env: s.config.env,
@@ -157,14 +143,16 @@ export const make = Effect.gen(function*() {
                     redirectStdout: a.redirectStdout,
                     redirectStderr: a.redirectStderr,
                     expect: a.expect,
-                    tmpfs: []
+                    tmpfs: temps.map((m) => m.target),
+                    ...(Object.keys(sizes).length > 0 ? { tmpfsSize: sizes } : {}),
+                    ...(caches.length > 0 ? { caches } : {})
                   }
                 )
                 return Api.state<ContainerState>({
                   ...s,
                   rootfs: Op.execOutput(exec, "rootfs"),
                   mounts: s.mounts.map((m) =>
-                    m.readOnly || m.kind === "file" ? m : { ...m, source: Op.execOutput(exec, m.target), sourcePath: "" }
+                    m.readOnly || m.kind !== "dir" ? m : { ...m, source: Op.execOutput(exec, m.target), sourcePath: "" }
                   ),
                   exec,
                   imageRef: undefined
@@ -363,6 +351,9 @@ export const make = Effect.gen(function*() {
               if (m !== undefined && m.kind === "dir") {
                 return Effect.succeed(Api.state<FileState>({ op: m.source, path: relPath(m.sourcePath + "/" + path.slice(m.target.length)) }))
               }
+              if (m !== undefined && m.kind !== "file") {
+                return Effect.fail(new QueryError({ reason: "Unsupported", detail: `file ${path}: reading from a ${m.kind} mount is not supported yet` }))
+              }
               if (m !== undefined) return Effect.succeed(Api.state<FileState>({ op: m.source, path: m.sourcePath }))
               // Extract keeps the basename of the path as the single entry of its snapshot.
               return Effect.succeed(Api.state<FileState>({ op: Op.extract(p.state.rootfs, path), path: baseName(path) }))
@@ -382,9 +373,14 @@ export const make = Effect.gen(function*() {
               if (m !== undefined && m.kind === "dir") {
                 return Effect.succeed(Api.state<DirectoryState>({ op: Op.subdir(m.source, relPath(m.sourcePath + "/" + path.slice(m.target.length))) }))
               }
+              if (m !== undefined && m.kind !== "file") {
+                return Effect.fail(new QueryError({ reason: "Unsupported", detail: `directory ${path}: reading from a ${m.kind} mount is not supported yet` }))
+              }
               if (m !== undefined) return Effect.fail(invalid(`${path} is a mounted file, not a directory`))
-              const ex = Op.extract(p.state.rootfs, path)
-              return Effect.succeed(Api.state<DirectoryState>({ op: path === "/" ? ex : Op.subdir(ex, baseName(path)) }))
+              if (path === "/") return Effect.succeed(Api.state<DirectoryState>({ op: Op.extract(p.state.rootfs, path) }))
+              // The trailing "/" makes the runtime follow a symlink at the path (its contents come under the path's name).
+              const ex = Op.extract(p.state.rootfs, path + "/")
+              return Effect.succeed(Api.state<DirectoryState>({ op: Op.subdir(ex, baseName(path)) }))
             }
           },
           platform: {

@@ -4,16 +4,40 @@
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as posix from "node:path/posix"
+import * as Inspect from "../Dag/Inspect.js"
 import * as Op from "../Dag/Op.js"
 import { Solver } from "../Dag/Solver.js"
 import * as Api from "./Api.js"
 import { QueryError } from "./Errors.js"
 import { exportTree, ioError } from "./internal/hostio.js"
-import { relPath } from "./internal/paths.js"
+import { joinRel, relPath } from "./internal/paths.js"
+import * as Stat from "./Stat.js"
 import type { DirectoryState, FileState } from "./State.js"
 
 type D = Api.Value<DirectoryState>
 type F = Api.Value<FileState>
+
+/** Dagger's `Directory.name`: the basename of the directory's path with a trailing "/", "/" for a root. */
+const nameOf = (op: Op.Op): string => {
+  switch (op._tag) {
+    case "Subdir":
+      return posix.basename(op.path) + "/"
+    case "DirFile": {
+      const first = op.actions[0]
+      // filter() copies the whole directory into an empty one
+      const wholeCopy = first?._tag === "Copy" && relPath(first.sourcePath) === "" && relPath(first.dest) === ""
+      if (op.input._tag === "EmptyDir" && first?._tag === "Copy" && wholeCopy) {
+        return nameOf(first.source)
+      }
+      return nameOf(op.input)
+    }
+    case "Diff":
+      return nameOf(op.lower)
+    default:
+      return "/"
+  }
+}
 
 const change = (v: D, actions: ReadonlyArray<Op.FileAction>) => Effect.succeed(Api.state<DirectoryState>({ op: Op.dirFile(v.state.op, actions) }))
 
@@ -101,7 +125,8 @@ export const make = Effect.gen(function*() {
                   _tag: "Copy",
                   source: a.source.state.op,
                   sourcePath: a.source.state.path,
-                  dest: relPath(a.path),
+                  // a path ending in "/" names the directory the file is copied into
+                  dest: a.path.endsWith("/") ? joinRel(a.path, posix.basename(a.source.state.path)) : relPath(a.path),
                   include: [],
                   exclude: [],
                   mode: a.permissions ?? undefined
@@ -150,6 +175,141 @@ export const make = Effect.gen(function*() {
                 })
                 return entries.map((e) => (e.isDirectory() ? e.name + "/" : e.name)).sort()
               })
+          },
+          withoutFiles: {
+            kind: "chain",
+            type: "Directory!",
+            doc: "Removes the files at the given paths.",
+            args: { paths: { type: "[String!]!", doc: "Locations of the files to remove." } },
+            run: (v: D, a: { paths: ReadonlyArray<string> }) =>
+              change(v, a.paths.map((p): Op.FileAction => ({ _tag: "Rm", path: relPath(p) })))
+          },
+          withFiles: {
+            kind: "chain",
+            type: "Directory!",
+            doc: "Copies the given files into the directory at the given path (each keeps its name).",
+            args: {
+              path: { type: "String!", doc: "Location where the copied files are placed (e.g. \"/src\")." },
+              sources: { type: "[FileID!]!", doc: "The files to copy." },
+              permissions: { type: "Int", doc: "Permission bits of the copied files." }
+            },
+            run: (v: D, a: { path: string; sources: ReadonlyArray<F>; permissions?: number | null }) =>
+              change(v, a.sources.map((f): Op.FileAction => ({
+                _tag: "Copy",
+                source: f.state.op,
+                sourcePath: f.state.path,
+                dest: joinRel(a.path, posix.basename(f.state.path)),
+                include: [],
+                exclude: [],
+                mode: a.permissions ?? undefined
+              })))
+          },
+          withSymlink: {
+            kind: "chain",
+            type: "Directory!",
+            doc: "Creates a symbolic link.",
+            args: {
+              target: { type: "String!", doc: "The file or directory to link to (e.g. \"/existing/file\")." },
+              linkName: { type: "String!", doc: "Where the symbolic link is created (e.g. \"/new-file-link\")." }
+            },
+            run: (v: D, a: { target: string; linkName: string }) =>
+              change(v, [{ _tag: "Symlink", path: relPath(a.linkName), target: a.target }])
+          },
+          withTimestamps: {
+            kind: "chain",
+            type: "Directory!",
+            doc: "Sets the modification and access times of every entry to the given time.",
+            args: { timestamp: { type: "Int!", doc: "Unix time in seconds (e.g. 1672531199)." } },
+            run: (v: D, a: { timestamp: number }) => change(v, [{ _tag: "Timestamps", path: "", mtime: a.timestamp }])
+          },
+          filter: {
+            kind: "chain",
+            type: "Directory!",
+            doc: "Keeps only the paths matched by the include patterns and not by the exclude patterns.",
+            args: {
+              exclude: { type: "[String!]", doc: "Patterns to exclude (e.g. [\"node_modules/\"]).", default: [] },
+              include: { type: "[String!]", doc: "Patterns to include (e.g. [\"app/\", \"package.*\"]).", default: [] },
+              gitignore: { type: "Boolean", doc: "Not supported yet.", default: false }
+            },
+            run: (v: D, a: { exclude: Array<string>; include: Array<string>; gitignore: boolean }) =>
+              a.gitignore
+                ? Effect.fail(
+                  new QueryError({ reason: "Unsupported", detail: "Directory.filter: gitignore is not supported yet" })
+                )
+                : Effect.succeed(Api.state<DirectoryState>({
+                  op: Op.dirFile(Op.emptyDir, [{
+                    _tag: "Copy",
+                    source: v.state.op,
+                    sourcePath: "",
+                    dest: "",
+                    include: a.include,
+                    exclude: a.exclude
+                  }])
+                }))
+          },
+          diff: {
+            kind: "chain",
+            type: "Directory!",
+            doc: "The entries of `other` that are new or changed relative to this directory (with their parents).",
+            args: { other: { type: "DirectoryID!", doc: "The directory to compare against." } },
+            run: (v: D, a: { other: D }) =>
+              Effect.succeed(Api.state<DirectoryState>({ op: Op.diff(v.state.op, a.other.state.op) }))
+          },
+          stat: {
+            kind: "chain",
+            type: "Stat",
+            doc: "The status of the file or directory at the given path.",
+            args: {
+              path: { type: "String!", doc: "Path to stat (e.g. \"/file.txt\")." },
+              doNotFollowSymlinks: { type: "Boolean", doc: "Report a symlink itself, not its target.", default: false }
+            },
+            run: (v: D, a: { path: string; doNotFollowSymlinks: boolean }) =>
+              Effect.succeed(Stat.state(v.state.op, a.path, !a.doNotFollowSymlinks))
+          },
+          exists: {
+            kind: "leaf",
+            type: "Boolean!",
+            doc: "Whether a file or directory exists at the given path (and, with `expectedType`, has that type).",
+            args: {
+              path: { type: "String!", doc: "Path to check (e.g. \"/file.txt\")." },
+              expectedType: { type: "ExistsType", doc: "The type the path must have." },
+              doNotFollowSymlinks: { type: "Boolean", doc: "Do not follow a symlink at the path.", default: false }
+            },
+            run: (v: D, a: { path: string; expectedType?: string | null; doNotFollowSymlinks: boolean }) =>
+              Effect.gen(function*() {
+                const found = yield* Inspect.lookup(yield* root(v), a.path, !a.doNotFollowSymlinks)
+                if (found === undefined) return false
+                if (a.expectedType == null) return true
+                const st = found.stat
+                const type = st.isFile()
+                  ? "REGULAR"
+                  : st.isDirectory()
+                  ? "DIRECTORY"
+                  : st.isSymbolicLink()
+                  ? "SYMLINK"
+                  : "UNKNOWN"
+                return Stat.existsTypes[a.expectedType] === type
+              })
+          },
+          glob: {
+            kind: "leaf",
+            type: "[String!]!",
+            doc: "The paths (files and directories) matching the pattern, relative to this directory; " +
+              "`**` matches any depth.",
+            args: { pattern: { type: "String!", doc: "Pattern to match (e.g. \"**/*.md\")." } },
+            run: (v: D, a: { pattern: string }) => Effect.flatMap(root(v), (r) => Inspect.glob(r, a.pattern))
+          },
+          digest: {
+            kind: "leaf",
+            type: "String!",
+            doc: "A content digest of the directory (names, types, permissions, owners, contents; not timestamps).",
+            run: (v: D) => Effect.flatMap(root(v), Inspect.treeDigest)
+          },
+          name: {
+            kind: "leaf",
+            type: "String!",
+            doc: "The name of the directory (with a trailing \"/\"; \"/\" for a root directory).",
+            run: (v: D) => Effect.succeed(nameOf(v.state.op))
           },
           export: {
             kind: "leaf",

@@ -4,12 +4,31 @@
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as Inspect from "../Dag/Inspect.js"
+import * as Op from "../Dag/Op.js"
 import { Solver } from "../Dag/Solver.js"
 import * as Api from "./Api.js"
+import { invalid } from "./Errors.js"
 import { exportFile, ioError } from "./internal/hostio.js"
+import * as Stat from "./Stat.js"
 import { baseName, type FileState } from "./State.js"
 
 type F = Api.Value<FileState>
+
+/** The file alone in a new snapshot, named `name`, with `actions` applied to it there. */
+const isolated = (v: F, name: string, actions: ReadonlyArray<Op.FileAction>) =>
+  Api.state<FileState>({
+    op: Op.dirFile(Op.emptyDir, [
+      { _tag: "Copy", source: v.state.op, sourcePath: v.state.path, dest: name, include: [], exclude: [] },
+      ...actions
+    ]),
+    path: name
+  })
+
+const plainName = (name: string, what: string) =>
+  name === "" || name === "." || name === ".." || name.includes("/")
+    ? Effect.fail(invalid(`${what}: file name ${JSON.stringify(name)} must not contain a directory`))
+    : Effect.succeed(name)
 
 /**
  * @category constructors
@@ -31,6 +50,30 @@ export const make = Effect.gen(function*() {
 
   const spec: Api.ApiSpec = {
     objects: [
+      {
+        name: "Query",
+        doc: "The root of the API.",
+        fields: {
+          file: {
+            kind: "chain",
+            type: "File!",
+            doc: "Creates a file with the given contents.",
+            args: {
+              name: { type: "String!", doc: "Name of the new file (e.g. \"file.txt\")." },
+              contents: { type: "String!", doc: "Contents of the new file." },
+              permissions: { type: "Int", doc: "Permission bits of the new file.", default: 0o644 }
+            },
+            run: (_v: unknown, a: { name: string; contents: string; permissions: number }) =>
+              Effect.map(plainName(a.name, "file"), (name) =>
+                Api.state<FileState>({
+                  op: Op.dirFile(Op.emptyDir, [
+                    { _tag: "Mkfile", path: name, contents: a.contents, mode: a.permissions }
+                  ]),
+                  path: name
+                }))
+          }
+        }
+      },
       {
         name: "File",
         doc: "A file.",
@@ -65,6 +108,63 @@ export const make = Effect.gen(function*() {
             type: "String!",
             doc: "The name of the file.",
             run: (v: F) => Effect.succeed(baseName(v.state.path))
+          },
+          digest: {
+            kind: "leaf",
+            type: "String!",
+            doc: "The file's digest (`sha256:<hex>`); with `excludeMetadata`, the sha256 of its contents alone.",
+            args: {
+              excludeMetadata: { type: "Boolean", doc: "Leave permissions and owner out of the digest.", default: false }
+            },
+            run: (v: F, a: { excludeMetadata: boolean }) =>
+              Effect.flatMap(statFile(v), ({ p }) => Inspect.fileDigest(p, a.excludeMetadata))
+          },
+          stat: {
+            kind: "chain",
+            type: "Stat",
+            doc: "The status of the file.",
+            run: (v: F) => Effect.succeed(Stat.state(v.state.op, v.state.path, true))
+          },
+          withName: {
+            kind: "chain",
+            type: "File!",
+            doc: "This file with its name set to the given name.",
+            args: { name: { type: "String!", doc: "Name to set the file to." } },
+            run: (v: F, a: { name: string }) =>
+              Effect.map(plainName(a.name, "withName"), (name) => isolated(v, name, []))
+          },
+          withTimestamps: {
+            kind: "chain",
+            type: "File!",
+            doc: "This file with its modification and access times set to the given time.",
+            args: { timestamp: { type: "Int!", doc: "Unix time in seconds (e.g. 1672531199)." } },
+            run: (v: F, a: { timestamp: number }) => {
+              const name = baseName(v.state.path)
+              return Effect.succeed(isolated(v, name, [{ _tag: "Timestamps", path: name, mtime: a.timestamp }]))
+            }
+          },
+          withReplaced: {
+            kind: "chain",
+            type: "File!",
+            doc: "This file with `search` replaced by `replacement`: the single match, every match with `all`, or the " +
+              "first match from line `firstFrom`. No match, or several without `all` or `firstFrom`, is an error.",
+            args: {
+              search: { type: "String!", doc: "The text to replace." },
+              replacement: { type: "String!", doc: "The replacement text." },
+              all: { type: "Boolean", doc: "Replace every occurrence.", default: false },
+              firstFrom: { type: "Int", doc: "Replace the first match starting from this line (1-based)." }
+            },
+            run: (v: F, a: { search: string; replacement: string; all: boolean; firstFrom?: number | null }) => {
+              const name = baseName(v.state.path)
+              return Effect.succeed(isolated(v, name, [{
+                _tag: "Replace",
+                path: name,
+                search: a.search,
+                replacement: a.replacement,
+                all: a.all,
+                firstFrom: a.firstFrom ?? undefined
+              }]))
+            }
           },
           export: {
             kind: "leaf",

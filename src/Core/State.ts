@@ -14,8 +14,37 @@ export interface Mount {
   /** A snapshot op. */
   readonly source: Op.Op
   readonly sourcePath: string
-  readonly kind: "dir" | "file"
+  /** `cache` and `tmpfs` mounts have no source (their `source` is `Op.emptyDir` and is not read). */
+  readonly kind: "dir" | "file" | "cache" | "tmpfs"
   readonly readOnly: boolean
+  /** For `cache` mounts: the volume and how execs share it. */
+  readonly cache?: CacheMount | undefined
+  /** For `tmpfs` mounts: the size limit in bytes (0 = none). */
+  readonly size?: number | undefined
+}
+
+/**
+ * A cache volume mounted into a container's execs.
+ *
+ * @category models
+ */
+export interface CacheMount {
+  readonly key: string
+  readonly sharing: "SHARED" | "PRIVATE" | "LOCKED"
+  /** The initial contents (a snapshot op and a path in it), copied in when the volume is created. */
+  readonly source?: Op.Op | undefined
+  /** `uid:gid` of the volume's root when it is created ("" = root). */
+  readonly owner: string
+}
+
+/**
+ * An exposed port's metadata besides its `port/protocol` key.
+ *
+ * @category models
+ */
+export interface PortInfo {
+  readonly description?: string | undefined
+  readonly experimentalSkipHealthcheck: boolean
 }
 
 /**
@@ -46,6 +75,8 @@ export interface ContainerState {
   /** The address given to `from`, while no other change was made. */
   readonly imageRef?: string | undefined
   readonly platform: string
+  /** Descriptions and health check flags of exposed ports, by `port/protocol`. */
+  readonly portInfo?: Readonly<Record<string, PortInfo>> | undefined
 }
 
 /**

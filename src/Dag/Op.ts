@@ -27,6 +27,27 @@ export interface ExecMeta {
   /** Which exit codes count as success. */
   readonly expect: "SUCCESS" | "FAILURE" | "ANY"
   readonly tmpfs: ReadonlyArray<string>
+  /** Size limits (bytes) of tmpfs mounts, by path; a missing entry means no limit. */
+  readonly tmpfsSize?: Readonly<Record<string, number>> | undefined
+  /** Cache volumes mounted into the exec (their contents are not part of the exec's identity). */
+  readonly caches?: ReadonlyArray<ExecCache> | undefined
+}
+
+/**
+ * A cache volume mounted into an exec.
+ *
+ * @category models
+ */
+export interface ExecCache {
+  readonly target: string
+  /** The cache volume's key. */
+  readonly key: string
+  /** SHARED: one volume for all execs; PRIVATE: a volume no other running exec uses; LOCKED: one exec at a time. */
+  readonly sharing: "SHARED" | "PRIVATE" | "LOCKED"
+  /** A snapshot op whose contents initialize the volume when it is created. */
+  readonly source?: Op | undefined
+  /** `uid:gid` of the volume's root when it is created ("" = root). */
+  readonly owner: string
 }
 
 /**
@@ -64,6 +85,19 @@ export type FileAction =
     readonly mode?: number | undefined
   }
   | { readonly _tag: "Rm"; readonly path: string }
+  /** A symbolic link at `path` pointing to `target` (verbatim); parents are created. */
+  | { readonly _tag: "Symlink"; readonly path: string; readonly target: string }
+  /** Sets the access and modification times of `path` and everything below it (unix seconds). */
+  | { readonly _tag: "Timestamps"; readonly path: string; readonly mtime: number }
+  /** Replaces `search` in the file at `path` (File.withReplaced semantics, see internal/Replace.ts). */
+  | {
+    readonly _tag: "Replace"
+    readonly path: string
+    readonly search: string
+    readonly replacement: string
+    readonly all: boolean
+    readonly firstFrom?: number | undefined
+  }
 
 /**
  * An op, with its digest.
@@ -101,6 +135,31 @@ export type Op =
   }
   | { readonly _tag: "Extract"; readonly digest: string; readonly input: Op; readonly path: string }
   | { readonly _tag: "Subdir"; readonly digest: string; readonly input: Op; readonly path: string }
+  /** A git commit checked out into a snapshot (fetched by the engine on the host). */
+  | {
+    readonly _tag: "Git"
+    readonly digest: string
+    readonly url: string
+    readonly commit: string
+    /** The branch to create at the commit when the git directory is kept ("" for a detached HEAD). */
+    readonly branch: string
+    readonly keepGitDir: boolean
+    readonly depth: number
+    readonly includeTags: boolean
+  }
+  /** A file downloaded over HTTP into a snapshot (as its single entry `name`), per `scope` (a session). */
+  | {
+    readonly _tag: "Http"
+    readonly digest: string
+    readonly url: string
+    readonly name: string
+    readonly permissions: number
+    /** Expected content digest (`sha256:…`), or "" for none. */
+    readonly checksum: string
+    readonly scope: string
+  }
+  /** The entries of snapshot `upper` that are new or changed relative to snapshot `lower`, with their parents. */
+  | { readonly _tag: "Diff"; readonly digest: string; readonly lower: Op; readonly upper: Op }
 
 /**
  * Whether an op produces an image (rootfs) or a snapshot (directory), or an exec result.
@@ -130,7 +189,11 @@ export const kindOf = (op: Op): "image" | "snapshot" | "exec" => {
 export const inputs = (op: Op): ReadonlyArray<Op> => {
   switch (op._tag) {
     case "Exec":
-      return [op.rootfs, ...op.mounts.map((m) => m.source)]
+      return [
+        op.rootfs,
+        ...op.mounts.map((m) => m.source),
+        ...(op.meta.caches ?? []).flatMap((c) => (c.source !== undefined ? [c.source] : []))
+      ]
     case "ExecOutput":
       return [op.exec]
     case "DirFile":
@@ -139,6 +202,8 @@ export const inputs = (op: Op): ReadonlyArray<Op> => {
     case "Extract":
     case "Subdir":
       return [op.input]
+    case "Diff":
+      return [op.lower, op.upper]
     default:
       return []
   }
@@ -157,6 +222,12 @@ const actionCanon = (a: FileAction): unknown => {
       return ["copy", a.source.digest, a.sourcePath, a.dest, a.include, a.exclude, a.mode ?? null]
     case "Rm":
       return ["rm", a.path]
+    case "Symlink":
+      return ["symlink", a.path, a.target]
+    case "Timestamps":
+      return ["timestamps", a.path, a.mtime]
+    case "Replace":
+      return ["replace", a.path, hash(a.search), hash(a.replacement), a.all, a.firstFrom ?? null]
   }
 }
 
@@ -192,7 +263,11 @@ export const exec = (rootfs: Op, mounts: ReadonlyArray<ExecMount>, meta: ExecMet
     "exec",
     rootfs.digest,
     mounts.map((m) => [m.target, m.source.digest, m.sourcePath, m.kind, m.readOnly]),
-    { ...meta, stdin: hash(meta.stdin) }
+    {
+      ...meta,
+      stdin: hash(meta.stdin),
+      ...(meta.caches !== undefined ? { caches: meta.caches.map((c) => ({ ...c, source: c.source?.digest ?? null })) } : {})
+    }
   ])
 })
 
@@ -230,6 +305,14 @@ export const subdir = (input: Op, path: string): Op =>
     ? input
     : { _tag: "Subdir", input, path, digest: hash(["subdir", input.digest, path]) }
 
+/** @category constructors */
+export const diff = (lower: Op, upper: Op): Op => ({
+  _tag: "Diff",
+  lower,
+  upper,
+  digest: hash(["diff", lower.digest, upper.digest])
+})
+
 /**
  * A one-line description of an op for progress output.
  *
@@ -256,5 +339,36 @@ export const describe = (op: Op): string => {
       return `extract ${op.path}`
     case "Subdir":
       return `subdir ${op.path}`
+    case "Git":
+      return `git ${op.url} ${op.commit}`
+    case "Http":
+      return `http ${op.url}`
+    case "Diff":
+      return "diff"
   }
 }
+
+/**
+ * A git checkout. Without the git directory the content depends on the commit alone, so the digest leaves out the
+ * URL, the branch and the fetch options.
+ *
+ * @category constructors
+ */
+export const git = (o: Omit<Extract<Op, { _tag: "Git" }>, "_tag" | "digest">): Op => ({
+  _tag: "Git",
+  ...o,
+  digest: o.keepGitDir
+    ? hash(["git", o.url, o.commit, o.branch, true, o.depth, o.includeTags])
+    : hash(["git", o.commit, false])
+})
+
+/**
+ * An HTTP download, scoped (cached) per `scope`.
+ *
+ * @category constructors
+ */
+export const http = (o: Omit<Extract<Op, { _tag: "Http" }>, "_tag" | "digest">): Op => ({
+  _tag: "Http",
+  ...o,
+  digest: hash(["http", o.url, o.name, o.permissions, o.checksum, o.scope])
+})

@@ -29,6 +29,7 @@ import {
   Exit,
   FiberId,
   FiberSet,
+  type Option,
   PubSub,
   type Queue,
   type Scope,
@@ -43,13 +44,17 @@ import {
   type Bind,
   type ContainerError,
   ContainerRuntime,
+  type PathStat,
   type ResolvedImage,
   type RunSpec
 } from "../Runtime/ContainerRuntime.js"
 import { DagError, ExecError, type SolveError } from "./Errors.js"
+import * as CacheVolumes from "./internal/CacheVolumes.js"
 import * as FileActions from "./internal/FileActions.js"
 import { copyContents, relPath, resolveIn, tryFs } from "./internal/Fs.js"
+import * as Sources from "./internal/Sources.js"
 import * as Tar from "./internal/Tar.js"
+import * as Walk from "./internal/Walk.js"
 import * as Op from "./Op.js"
 import { Snapshots } from "./Snapshots.js"
 
@@ -64,12 +69,20 @@ export interface ExecOutcome {
   readonly stderr: string
 }
 
+/** The combined output from the chunks seen as they arrived, or stdout then stderr when some output was not seen. */
+const combinedText = (chunks: ReadonlyArray<Buffer>, stdout: string, stderr: string): string => {
+  const text = Buffer.concat(chunks).toString("utf8")
+  return text.length === stdout.length + stderr.length ? text : stdout + stderr
+}
+
 /**
  * Everything an exec produced.
  *
  * @category models
  */
 export interface ExecResult extends ExecOutcome {
+  /** stdout and stderr interleaved in the order they arrived (redirected streams left out). */
+  readonly combinedOutput: string
   /** The committed rootfs (with redirected output files written into it). */
   readonly imageId: string
   /** Output snapshot path per writable directory mount target. */
@@ -258,12 +271,62 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
             concurrency: "unbounded"
           })
         ], { concurrency: "unbounded" })
-        const puts = yield* Effect.forEach(op.actions, (a, i) =>
-          Effect.map(FileActions.tarItems(a, sources[i]), (items): ArchivePut => ({
-            path: "/",
-            tar: () => Tar.pack(items)
-          })))
-        return yield* runtime.putArchives(imageId, puts).pipe(Effect.mapError(fromContainer))
+        // Removals run as an exec of `rm -rf` in the image (the archive API cannot delete); the other actions go in
+        // as archives, in order.
+        let current = imageId
+        let pending: Array<ArchivePut> = []
+        const flush = Effect.suspend(() => {
+          const puts = pending
+          pending = []
+          return puts.length === 0
+            ? Effect.void
+            : runtime.putArchives(current, puts).pipe(Effect.mapError(fromContainer), Effect.map((id) => {
+              current = id
+            }))
+        })
+        for (const [i, a] of op.actions.entries()) {
+          if (a._tag === "Rm") {
+            yield* flush
+            current = yield* removeInImage(current, a.path)
+            continue
+          }
+          const items = yield* FileActions.tarItems(a, sources[i])
+          pending.push({ path: "/", tar: () => Tar.pack(items) })
+        }
+        yield* flush
+        return current
+      })
+
+    /** Removes `target` (recursively, a missing path is fine) from an image by running `rm -rf` in it. */
+    const removeInImage = (imageId: string, target: string): Effect.Effect<string, SolveError> =>
+      Effect.gen(function*() {
+        const abs = path.posix.resolve("/", target)
+        if (abs === "/") return yield* new DagError({ reason: "InvalidInput", detail: "cannot remove /" })
+        const noRm = (why: string) =>
+          new DagError({
+            reason: "InvalidInput",
+            detail: `cannot remove ${abs}: removing files from a container's filesystem runs rm in it, and ${why}`
+          })
+        const result = yield* pool.withPermits(1)(runtime.run({
+          image: imageId,
+          args: ["rm", "-rf", "--", abs],
+          env: [`PATH=${defaultPath}`],
+          workdir: "/",
+          user: "0:0",
+          binds: [],
+          commit: true,
+          labels: { "dirk.op": "rm" }
+        })).pipe(Effect.mapError(fromContainer))
+        if (result.exitCode === 127 || result.exitCode === 126) {
+          return yield* noRm(`the image has no usable rm (${result.stderr.toString("utf8").trim()})`)
+        }
+        if (result.exitCode !== 0) {
+          return yield* noRm(`rm failed with exit code ${result.exitCode}: ${result.stderr.toString("utf8").trim()}`)
+        }
+        if (result.imageId === undefined) {
+          return yield* new DagError({ reason: "Runtime", detail: `the runtime did not commit the removal of ${abs}` })
+        }
+        return result.imageId
       })
 
     // -----------------------------------------------------------------------------------------------------------
@@ -311,6 +374,16 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           return once(op.digest, Op.describe(op), (ctx) => extract(op, ctx))
         case "Subdir":
           return subdir(op)
+        case "Git":
+          return once(op.digest, Op.describe(op), (ctx) =>
+            Effect.map(Sources.git(snapshots, op), (r) => {
+              ctx.cached = !r.created
+              return r.path
+            }))
+        case "Http":
+          return once(op.digest, Op.describe(op), () => Sources.http(snapshots, op))
+        case "Diff":
+          return once(op.digest, Op.describe(op), (ctx) => diff(op, ctx))
         default:
           return Effect.fail(wrongKind(op, "a directory"))
       }
@@ -348,11 +421,23 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     const extract = (op: Extract<Op.Op, { _tag: "Extract" }>, ctx: RunCtx): Effect.Effect<string, SolveError> =>
       Effect.gen(function*() {
         const imageId = yield* image(op.input)
-        const imagePath = "/" + (yield* relPath(op.path))
+        const rel = yield* relPath(op.path)
+        // A trailing "/" asks the runtime to follow a symlink at the path (Container.directory).
+        const imagePath = "/" + rel + (rel !== "" && op.path.endsWith("/") ? "/" : "")
         const r = yield* snapshots.createWith(keyOf(["extract", imageId, imagePath]), (dir) =>
           runtime.getArchive(imageId, imagePath, (tar) => Tar.extractTo(tar, dir)).pipe(
             Effect.mapError((e) => (e._tag === "ContainerError" ? fromContainer(e) : e))
           ))
+        ctx.cached = !r.created
+        return r.path
+      })
+
+    const diff = (op: Extract<Op.Op, { _tag: "Diff" }>, ctx: RunCtx): Effect.Effect<string, SolveError> =>
+      Effect.gen(function*() {
+        const [lower, upper] = yield* Effect.all([snapshot(op.lower), snapshot(op.upper)], { concurrency: 2 })
+        const r = yield* snapshots.createWith(keyOf(["diff", lower, upper]), (dir) =>
+          Effect.flatMap(Walk.collect(upper), (entries) =>
+            tryFs("diff", upper, async () => Walk.copyEntriesSync(Walk.changedEntries(lower, entries), dir))))
         ctx.cached = !r.created
         return r.path
       })
@@ -429,6 +514,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
             return { source: copy, target: m.target, readOnly: false } satisfies Bind
           }), { concurrency: "unbounded" })
 
+        const cacheBinds = yield* Effect.forEach(meta.caches ?? [], (c) => cacheBind(c), { concurrency: "unbounded" })
         const env = meta.env.map(([k, v]) => `${k}=${v}`)
         if (!meta.env.some(([k]) => k === "PATH")) env.push(`PATH=${defaultPath}`)
         const workdir = meta.workdir === "" ? "/" : meta.workdir
@@ -438,13 +524,20 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           env,
           workdir,
           user: meta.user,
-          binds,
+          binds: [...binds, ...cacheBinds.map((c) => c.bind)],
           commit: true,
           labels: { "dirk.op": op.digest },
+          onOutput: (stream, chunk) => {
+            if (stream === "stdout" ? meta.redirectStdout === "" : meta.redirectStderr === "") combined.push(chunk)
+          },
           ...(meta.tmpfs.length > 0 ? { tmpfs: meta.tmpfs } : {}),
+          ...(meta.tmpfsSize !== undefined ? { tmpfsSize: meta.tmpfsSize } : {}),
           ...(meta.stdin !== "" ? { stdin: meta.stdin } : {})
         }
-        const result = yield* pool.withPermits(1)(runtime.run(spec)).pipe(Effect.mapError(fromContainer))
+        const combined: Array<Buffer> = []
+        const result = yield* withCaches(cacheBinds, pool.withPermits(1)(runtime.run(spec))).pipe(
+          Effect.mapError(fromContainer)
+        )
         const stdout = result.stdout.toString("utf8")
         const stderr = result.stderr.toString("utf8")
         if (!exitCodeAllowed(meta.expect, result.exitCode)) {
@@ -489,9 +582,74 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           exitCode: result.exitCode,
           stdout: meta.redirectStdout !== "" ? "" : stdout,
           stderr: meta.redirectStderr !== "" ? "" : stderr,
+          combinedOutput: combinedText(combined, meta.redirectStdout !== "" ? "" : stdout, meta.redirectStderr !== "" ? "" : stderr),
           outputs: Object.fromEntries(published)
         } satisfies ExecResult
       }))
+
+    // -----------------------------------------------------------------------------------------------------------
+    // cache volumes
+
+    /** Per cache key: a lock (LOCKED) and the PRIVATE volumes in use. */
+    const cacheLocks = new Map<string, Effect.Semaphore>()
+    const privateInUse = new Map<string, Set<number>>()
+    const lockOf = (key: string) => {
+      let lock = cacheLocks.get(key)
+      if (lock === undefined) {
+        lock = Effect.unsafeMakeSemaphore(1)
+        cacheLocks.set(key, lock)
+      }
+      return lock
+    }
+
+    interface CacheBind {
+      readonly bind: Bind
+      readonly cache: Op.ExecCache
+      /** For PRIVATE: the index of the volume taken (released after the run). */
+      readonly slot?: number
+    }
+
+    const cacheBind = (c: Op.ExecCache): Effect.Effect<CacheBind, SolveError> =>
+      Effect.gen(function*() {
+        const root = c.source !== undefined ? yield* snapshot(c.source) : undefined
+        const source = root !== undefined ? { root, entries: yield* Walk.collect(root) } : undefined
+        let slot: number | undefined
+        if (c.sharing === "PRIVATE") {
+          const used = privateInUse.get(c.key) ?? new Set<number>()
+          privateInUse.set(c.key, used)
+          slot = 0
+          while (used.has(slot)) slot++
+          used.add(slot)
+        }
+        const name = CacheVolumes.volumeName(c, slot ?? 0)
+        const init = CacheVolumes.init(c, source)
+        return {
+          bind: {
+            source: name,
+            target: c.target,
+            readOnly: false,
+            volume: { labels: { "dirk.cache": c.key.slice(0, 200) }, ...(init !== undefined ? { init } : {}) }
+          },
+          cache: c,
+          ...(slot !== undefined ? { slot } : {})
+        } satisfies CacheBind
+      })
+
+    /** Runs `effect` holding the LOCKED caches' locks; releases PRIVATE volumes afterwards. */
+    const withCaches = <A, E>(binds: ReadonlyArray<CacheBind>, effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+      const locked = [...new Set(binds.filter((b) => b.cache.sharing === "LOCKED").map((b) => b.cache.key))].sort()
+      const run = locked.reduceRight<Effect.Effect<A, E>>((inner, key) => lockOf(key).withPermits(1)(inner), effect)
+      return Effect.ensuring(
+        run,
+        Effect.sync(() => {
+          for (const b of binds) if (b.slot !== undefined) privateInUse.get(b.cache.key)?.delete(b.slot)
+        })
+      )
+    }
+
+    /** Stats a path in a rootfs (the last component is not followed); `None` when nothing is there. */
+    const statPath = (op: Op.Op, p: string): Effect.Effect<Option.Option<PathStat>, SolveError> =>
+      Effect.flatMap(image(op), (imageId) => Effect.mapError(runtime.statPath(imageId, p), fromContainer))
 
     const exec = Effect.fn("Solver.exec")(function*(op: Op.Op) {
       const r = yield* execResult(op)
@@ -529,6 +687,10 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       image: Effect.fn("Solver.image")(image) as (op: Op.Op) => Effect.Effect<string, SolveError>,
       snapshot: Effect.fn("Solver.snapshot")(snapshot) as (op: Op.Op) => Effect.Effect<string, SolveError>,
       exec,
+      statPath: Effect.fn("Solver.statPath")(statPath) as (
+        op: Op.Op,
+        p: string
+      ) => Effect.Effect<Option.Option<PathStat>, SolveError>,
       execResult: Effect.fn("Solver.execResult")(execResult) as (op: Op.Op) => Effect.Effect<ExecResult, SolveError>,
       resolveImage,
       events,

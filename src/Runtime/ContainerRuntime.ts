@@ -2,7 +2,7 @@
  * The container runtime port: what the engine needs from a container engine, and nothing more.
  * The Docker implementation lives in `Docker.ts`; tests of pure logic use `layerTest`.
  */
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, type Option, Schema } from "effect"
 import type { Readable } from "node:stream"
 
 /**
@@ -37,9 +37,38 @@ export interface ResolvedImage {
  * @category models
  */
 export interface Bind {
+  /** A host path, or the name of a Docker volume when `volume` is set. */
   readonly source: string
   readonly target: string
   readonly readOnly: boolean
+  /** `source` names a volume: it is created (with `labels` besides the dirk.* ones) on first use. */
+  readonly volume?: VolumeOptions | undefined
+}
+
+/**
+ * How a named volume is created.
+ *
+ * @category models
+ */
+export interface VolumeOptions {
+  readonly labels?: Readonly<Record<string, string>> | undefined
+  /** A tar stream extracted into the volume's root when the volume is created (initial contents, owner). */
+  readonly init?: (() => Readable) | undefined
+}
+
+/**
+ * What `statPath` tells about a path in an image.
+ *
+ * @category models
+ */
+export interface PathStat {
+  readonly name: string
+  readonly size: number
+  /** Permission bits (0o7777). */
+  readonly permissions: number
+  readonly type: "file" | "dir" | "symlink" | "other"
+  /** For a symlink: its target, as an absolute path in the image. */
+  readonly linkTarget: string
 }
 
 /**
@@ -59,6 +88,8 @@ export interface RunSpec {
   readonly binds: ReadonlyArray<Bind>
   /** Paths to mount as tmpfs. */
   readonly tmpfs?: ReadonlyArray<string>
+  /** Size limits (bytes) of tmpfs mounts, by path. */
+  readonly tmpfsSize?: Readonly<Record<string, number>>
   /** Written to the process's stdin, which is then closed. */
   readonly stdin?: string
   /** `none` (default) or `host`. */
@@ -128,7 +159,8 @@ export class ContainerRuntime extends Context.Tag("dirk/Runtime/ContainerRuntime
   /** Puts archives into a created (never started) container of `image` and commits it; returns the new image id. */
   readonly putArchives: (image: string, puts: ReadonlyArray<ArchivePut>) => Effect.Effect<string, ContainerError>
   /**
-   * Reads `path` of `image` as a tar stream (the entry names start with the basename of `path`), and hands it to
+   * Reads `path` of `image` as a tar stream (the entry names start with the basename of `path`; with a trailing `/`,
+   * a symlink at `path` is followed and its target's contents come under that name), and hands it to
    * `use`; the temporary container is removed after `use` completes.
    */
   readonly getArchive: <A, E>(
@@ -136,6 +168,17 @@ export class ContainerRuntime extends Context.Tag("dirk/Runtime/ContainerRuntime
     path: string,
     use: (tar: Readable) => Effect.Effect<A, E>
   ) => Effect.Effect<A, E | ContainerError>
+  /**
+   * Stats `path` in `image` (symlinks in parent directories are followed, the last component is not); `None` when
+   * nothing is there.
+   */
+  readonly statPath: (image: string, path: string) => Effect.Effect<Option.Option<PathStat>, ContainerError>
+  /** Reads `image` as a `docker save` archive (a tar stream) and hands it to `use`. */
+  readonly saveImage: <A, E>(image: string, use: (tar: Readable) => Effect.Effect<A, E>) => Effect.Effect<A, E | ContainerError>
+  /** The labels this runtime puts on what it creates (loaded images carry them too, so that cleanup finds them). */
+  readonly ownLabels: Readonly<Record<string, string>>
+  /** Loads a docker archive (`manifest.json`, config, layers) into the image store (`docker load`). */
+  readonly loadImage: (tar: () => Readable) => Effect.Effect<void, ContainerError>
   /** Removes every object carrying this engine's labels, or all objects of one owner. */
   readonly cleanup: (owner?: string) => Effect.Effect<void>
 }>() {}
@@ -152,6 +195,10 @@ export const layerTest = (impl: Partial<ContainerRuntime["Type"]>): Layer.Layer<
     run: () => Effect.dieMessage("ContainerRuntime.run not implemented in this test"),
     putArchives: () => Effect.dieMessage("ContainerRuntime.putArchives not implemented in this test"),
     getArchive: () => Effect.dieMessage("ContainerRuntime.getArchive not implemented in this test"),
+    statPath: () => Effect.dieMessage("ContainerRuntime.statPath not implemented in this test"),
+    ownLabels: {},
+    saveImage: () => Effect.dieMessage("ContainerRuntime.saveImage not implemented in this test"),
+    loadImage: () => Effect.dieMessage("ContainerRuntime.loadImage not implemented in this test"),
     cleanup: () => Effect.void,
     ...impl
   })

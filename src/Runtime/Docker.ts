@@ -20,10 +20,13 @@ import {
   type ImageConfig,
   type ResolvedImage,
   type RunResult,
-  type RunSpec
+  type PathStat,
+  type RunSpec,
+  type VolumeOptions
 } from "./ContainerRuntime.js"
 import * as DockerErrors from "./internal/dockerErrors.js"
 import * as Tar from "./internal/tar.js"
+import * as Registry from "./Registry.js"
 
 /**
  * Label carried by every container and image the engine creates.
@@ -38,6 +41,21 @@ export const labelEngine = "dirk.engine"
  * @category constants
  */
 export const labelOwner = "dirk.owner"
+
+/**
+ * Label carried by every volume the engine creates (cache volumes).
+ *
+ * @category constants
+ */
+export const labelVolume = "dirk.volume"
+
+/**
+ * Where a volume is mounted in the container that initializes it: `VolumeOptions.init` archives name their entries
+ * under this directory (`volume/…`; the entry `volume/` is the volume's root).
+ *
+ * @category constants
+ */
+export const volumeInitDir = "volume"
 
 /**
  * The tag of the empty image.
@@ -339,7 +357,12 @@ export const make = (options?: { readonly owner?: string }) =>
       const notFound = `image ${ref} not found (not in the local image store, and pulling it failed)`
       yield* Effect.logDebug(`pulling ${ref}`)
       const pullCtx: CallContext = { reason: "ImageNotFound", detail: notFound, image: ref }
-      const stream = yield* call(pullCtx, (signal) => docker.pull(ref, { abortSignal: signal }))
+      const parsed = Registry.parseReference(ref)
+      const credentials = parsed === undefined ? undefined : yield* Effect.sync(() => Registry.credentialsFor(parsed.domain))
+      const authconfig = credentials === undefined || parsed === undefined
+        ? {}
+        : { authconfig: { ...credentials, serveraddress: parsed.domain === "docker.io" ? "https://index.docker.io/v1/" : parsed.domain } }
+      const stream = yield* call(pullCtx, (signal) => docker.pull(ref, { abortSignal: signal, ...authconfig }))
       yield* followProgress(stream, pullCtx)
       const pulled = yield* inspectImage(ref)
       if (Option.isNone(pulled)) {
@@ -398,6 +421,9 @@ export const make = (options?: { readonly owner?: string }) =>
         image: spec.image,
         containerId
       })
+      yield* Effect.forEach(spec.binds, (bind) => (bind.volume !== undefined ? ensureVolume(bind.source, bind.volume) : Effect.void), {
+        discard: true
+      })
       return yield* Effect.scoped(Effect.gen(function*() {
         const container = yield* createContainer({
           Image: spec.image,
@@ -414,9 +440,16 @@ export const make = (options?: { readonly owner?: string }) =>
           OpenStdin: withStdin,
           StdinOnce: withStdin,
           HostConfig: {
-            Binds: spec.binds.map((bind) => `${bind.source}:${bind.target}:${bind.readOnly ? "ro" : "rw"}`),
+            Binds: spec.binds.map((bind) =>
+              `${bind.source}:${bind.target}:${bind.readOnly ? "ro" : "rw"}${bind.volume !== undefined ? ",nocopy" : ""}`
+            ),
             ...(spec.tmpfs !== undefined && spec.tmpfs.length > 0
-              ? { Tmpfs: Object.fromEntries(spec.tmpfs.map((path) => [path, "rw,exec"])) }
+              ? {
+                Tmpfs: Object.fromEntries(spec.tmpfs.map((path) => {
+                  const size = spec.tmpfsSize?.[path]
+                  return [path, size !== undefined && size > 0 ? `rw,exec,size=${size}` : "rw,exec"]
+                }))
+              }
               : {}),
             NetworkMode: spec.network ?? "none"
           }
@@ -544,7 +577,9 @@ export const make = (options?: { readonly owner?: string }) =>
     ): Effect.Effect<A, E | ContainerError> =>
       Effect.scoped(Effect.gen(function*() {
         const container = yield* createIdle(image)
-        const target = posix.resolve("/", path)
+        // A trailing "/" is kept: Docker then follows a symlink at the path (entries keep the path's basename).
+        const resolved = posix.resolve("/", path)
+        const target = resolved !== "/" && path.endsWith("/") ? resolved + "/" : resolved
         const tar = yield* Effect.acquireRelease(
           call(
             {
@@ -572,6 +607,91 @@ export const make = (options?: { readonly owner?: string }) =>
         return yield* use(tar as Readable)
       })).pipe(Effect.withSpan("ContainerRuntime.getArchive", { attributes: { image, path } }))
 
+    /**
+     * Creates the named volume when it does not exist yet (labelled dirk.*, without an owner: volumes outlive the
+     * engine, like Dagger's cache), and extracts `options.init` into it then.
+     */
+    const volumeLock = yield* Effect.makeSemaphore(1)
+    const ensureVolume = (name: string, options: VolumeOptions): Effect.Effect<void, ContainerError> =>
+      volumeLock.withPermits(1)(Effect.gen(function*() {
+        const ctx: CallContext = { reason: "CreateFailed", detail: `creating volume ${name}` }
+        const exists = yield* call(ctx, () => docker.getVolume(name).inspect()).pipe(
+          Effect.as(true),
+          Effect.catchIf(isStatus(404), () => Effect.succeed(false))
+        )
+        if (exists) return
+        yield* call(ctx, () =>
+          docker.createVolume({ Name: name, Labels: { ...options.labels, [labelEngine]: "1", [labelVolume]: "1" } }))
+        if (options.init === undefined) return
+        const init = options.init
+        yield* Effect.scoped(Effect.gen(function*() {
+          const image = yield* scratchImage
+          const container = yield* createContainer({
+            Image: image,
+            Cmd: ["/dirk-noop"],
+            NetworkDisabled: true,
+            HostConfig: { NetworkMode: "none", Binds: [`${name}:/${volumeInitDir}:rw,nocopy`] }
+          })
+          yield* putArchive(container, image, "/", init())
+        })).pipe(
+          Effect.tapError(() =>
+            call(ctx, () => docker.getVolume(name).remove({ force: true })).pipe(Effect.ignore)
+          )
+        )
+      }))
+
+    const statPath = Effect.fn("ContainerRuntime.statPath")(function*(image: string, path: string) {
+      return yield* Effect.scoped(Effect.gen(function*() {
+        const container = yield* createIdle(image)
+        const target = posix.resolve("/", path)
+        const response = yield* call(
+          { reason: "ArchiveFailed", detail: `stat ${target} in ${image}`, image, containerId: container.id },
+          (signal) => container.infoArchive({ path: target, abortSignal: signal }) as Promise<unknown>
+        ).pipe(
+          Effect.map(Option.some),
+          Effect.catchIf(isStatus(404), () => Effect.succeedNone)
+        )
+        if (Option.isNone(response)) return Option.none<PathStat>()
+        const res = response.value as { readonly headers?: Record<string, string | undefined>; readonly destroy?: () => void }
+        res.destroy?.()
+        const header = res.headers?.["x-docker-container-path-stat"]
+        if (header === undefined) {
+          return yield* new ContainerError({ reason: "ArchiveFailed", detail: `stat ${target} in ${image}: no stat header`, image })
+        }
+        const st = JSON.parse(Buffer.from(header, "base64").toString("utf8")) as {
+          readonly name: string
+          readonly size: number
+          readonly mode: number
+          readonly linkTarget: string
+        }
+        // Go's os.FileMode: type bits at the top, permission bits (and setuid/setgid/sticky) below.
+        const mode = st.mode >>> 0
+        const type = mode & 0x80000000 ? "dir" : mode & 0x08000000 ? "symlink" : (mode & 0x8f280000) === 0 ? "file" : "other"
+        const permissions = (mode & 0o777) | (mode & 0x00800000 ? 0o4000 : 0) | (mode & 0x00400000 ? 0o2000 : 0) |
+          (mode & 0x00100000 ? 0o1000 : 0)
+        return Option.some<PathStat>({ name: st.name, size: st.size, permissions, type, linkTarget: st.linkTarget })
+      }))
+    })
+
+    const saveImage = <A, E>(
+      image: string,
+      use: (tar: Readable) => Effect.Effect<A, E>
+    ): Effect.Effect<A, E | ContainerError> =>
+      Effect.scoped(Effect.gen(function*() {
+        const tar = yield* Effect.acquireRelease(
+          call({ reason: "ArchiveFailed", detail: `saving image ${image}`, image }, () =>
+            docker.getImage(image).get() as Promise<NodeJS.ReadableStream>),
+          (stream) => Effect.sync(() => (stream as Readable).destroy())
+        )
+        return yield* use(tar as Readable)
+      })).pipe(Effect.withSpan("ContainerRuntime.saveImage", { attributes: { image } }))
+
+    const loadImage = Effect.fn("ContainerRuntime.loadImage")(function*(tar: () => Readable) {
+      const ctx: CallContext = { reason: "CreateFailed", detail: "loading an image archive" }
+      const stream = yield* call(ctx, () => docker.loadImage(tar(), { quiet: true }) as Promise<NodeJS.ReadableStream>)
+      yield* followProgress(stream, ctx)
+    })
+
     const removeLabelled = (containersOnly: boolean, who?: string) =>
       Effect.gen(function*() {
         const filters = { label: [`${labelEngine}=1`, ...(who !== undefined ? [`${labelOwner}=${who}`] : [])] }
@@ -590,7 +710,7 @@ export const make = (options?: { readonly owner?: string }) =>
             { reason: "RunFailed", detail: "listing images" },
             () => docker.listImages({ all: true, filters })
           )
-          if (images.length === 0) return
+          if (images.length === 0) break
           const sorted = [...images].sort((a, b) => b.Created - a.Created)
           for (const info of sorted) {
             yield* call(
@@ -598,6 +718,18 @@ export const make = (options?: { readonly owner?: string }) =>
               () => docker.getImage(info.Id).remove({ force: true })
             ).pipe(Effect.ignore)
           }
+        }
+        // Volumes (cache volumes) belong to no owner: only a full cleanup removes them.
+        if (who !== undefined) return
+        const volumes = yield* call(
+          { reason: "RunFailed", detail: "listing volumes" },
+          () => docker.listVolumes({ filters: { label: [`${labelEngine}=1`] } })
+        )
+        for (const volume of volumes.Volumes ?? []) {
+          yield* call(
+            { reason: "RunFailed", detail: `removing volume ${volume.Name}` },
+            () => docker.getVolume(volume.Name).remove({ force: true })
+          ).pipe(Effect.ignore)
         }
       })
 
@@ -635,7 +767,7 @@ export const make = (options?: { readonly owner?: string }) =>
 
     yield* Effect.annotateLogs(Effect.logDebug(`Docker runtime at ${host}, owner ${owner}`), "component", "runtime")
 
-    return ContainerRuntime.of({ resolveImage, scratchImage, run, putArchives, getArchive, cleanup })
+    return ContainerRuntime.of({ resolveImage, scratchImage, run, putArchives, getArchive, statPath, ownLabels, saveImage, loadImage, cleanup })
   })
 
 /**

@@ -10,6 +10,7 @@ import { DagError } from "../Errors.js"
 import type { FileAction } from "../Op.js"
 import * as PathFilter from "../PathFilter.js"
 import { copyContents, relPath, resolveIn, resolveInSync, trySync } from "./Fs.js"
+import * as Replace from "./Replace.js"
 import type * as Tar from "./Tar.js"
 import * as Walk from "./Walk.js"
 
@@ -123,6 +124,10 @@ export const apply = (root: string, action: FileAction, source: string | undefin
         })
         return
       }
+      case "Symlink":
+      case "Timestamps":
+      case "Replace":
+        return yield* applyMore(root, action)
     }
   })
 
@@ -156,6 +161,16 @@ export const tarItems = (action: FileAction, source: string | undefined): Effect
           reason: "InvalidInput",
           detail: `removing ${action.path} from a container's filesystem is not supported yet`
         })
+      case "Symlink": {
+        const name = yield* notRoot(action.path, "create a symlink")
+        return [{ type: "symlink", name, linkname: action.target, mtime: now }]
+      }
+      case "Timestamps":
+      case "Replace":
+        return yield* new DagError({
+          reason: "InvalidInput",
+          detail: `${action._tag.toLowerCase()} on a container's filesystem is not supported yet`
+        })
       case "Copy": {
         if (source === undefined) return yield* Effect.dieMessage("FileActions.tarItems: Copy without a source")
         const src = yield* copySource(source, action)
@@ -188,6 +203,52 @@ export const tarItems = (action: FileAction, source: string | undefined): Effect
         // An empty source still creates the destination directory.
         if (items.length === 0 && dest !== "") items.push({ type: "dir", name: dest, mode: 0o755, mtime: now })
         return items
+      }
+    }
+  })
+
+type MoreAction = Extract<FileAction, { _tag: "Symlink" | "Timestamps" | "Replace" }>
+
+/** Symlink, Timestamps and Replace on a snapshot under construction. */
+const applyMore = (root: string, action: MoreAction): Effect.Effect<void, DagError> =>
+  Effect.gen(function*() {
+    switch (action._tag) {
+      case "Symlink": {
+        const rel = yield* notRoot(action.path, "create a symlink")
+        return yield* trySync("symlink", action.path, () => {
+          const parent = ensureDirSync(root, path.posix.dirname(rel))
+          const dest = path.join(parent, path.posix.basename(rel))
+          const st = lstatOrUndefinedSync(dest)
+          if (st !== undefined) throw Object.assign(new Error("file exists"), { code: "EEXIST" })
+          fs.symlinkSync(action.target, dest)
+        })
+      }
+      case "Timestamps": {
+        const rel = yield* relPath(action.path)
+        const abs = yield* resolveIn(root, rel, false)
+        const time = new Date(action.mtime * 1000)
+        const touch = (p: string) => fs.lutimesSync(p, time, time)
+        yield* Walk.walk(abs, PathFilter.all, (e) => touch(e.abs)).pipe(
+          Effect.when(() => lstatOrUndefinedSync(abs)?.isDirectory() === true)
+        )
+        return yield* trySync("set timestamps of", action.path, () => touch(abs))
+      }
+      case "Replace": {
+        const rel = yield* relPath(action.path)
+        const abs = yield* resolveIn(root, rel)
+        const text = yield* trySync("read", action.path, () => fs.readFileSync(abs, "latin1"))
+        // latin1 maps bytes 1:1, so searching and replacing works on the raw bytes (as Dagger does).
+        const toBytes = (s: string) => Buffer.from(s, "utf8").toString("latin1")
+        const out = Replace.replace(text, {
+          search: toBytes(action.search),
+          replacement: toBytes(action.replacement),
+          all: action.all,
+          firstFrom: action.firstFrom
+        })
+        if (out._tag === "Left") {
+          return yield* new DagError({ reason: "InvalidInput", detail: out.left })
+        }
+        return yield* trySync("write", action.path, () => fs.writeFileSync(abs, Buffer.from(out.right, "latin1")))
       }
     }
   })

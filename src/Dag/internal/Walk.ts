@@ -168,3 +168,54 @@ const removeIfNotFile = (dest: string): void => {
   }
   if (!st.isFile()) fs.rmSync(dest, { recursive: true, force: true })
 }
+
+const sameFileContent = (a: string, b: string, size: number): boolean => {
+  if (size === 0) return true
+  const fa = fs.openSync(a, "r")
+  const fb = fs.openSync(b, "r")
+  try {
+    const ba = Buffer.allocUnsafe(65536)
+    const bb = Buffer.allocUnsafe(65536)
+    for (;;) {
+      const na = fs.readSync(fa, ba, 0, ba.length, null)
+      const nb = fs.readSync(fb, bb, 0, bb.length, null)
+      if (na !== nb) return false
+      if (na === 0) return true
+      if (!ba.subarray(0, na).equals(bb.subarray(0, nb))) return false
+    }
+  } finally {
+    fs.closeSync(fa)
+    fs.closeSync(fb)
+  }
+}
+
+/**
+ * The entries of an upper tree (walked, parents before children) that are new or changed relative to the tree at
+ * `lowerRoot` (type, mode, owner, size, content or link target), each preceded by its parent directories.
+ */
+export const changedEntries = (lowerRoot: string, upper: ReadonlyArray<Entry>): Array<Entry> => {
+  const changed = new Set<string>()
+  for (const e of upper) {
+    let st: fs.Stats | undefined
+    try {
+      st = fs.lstatSync(path.join(lowerRoot, e.rel))
+    } catch {
+      st = undefined
+    }
+    const up = fs.lstatSync(e.abs)
+    const same = st !== undefined &&
+      (st.mode & 0o7777) === e.mode && st.uid === up.uid && st.gid === up.gid &&
+      (e.type === "dir"
+        ? st.isDirectory()
+        : e.type === "symlink"
+        ? st.isSymbolicLink() && fs.readlinkSync(path.join(lowerRoot, e.rel)) === e.linkTarget
+        : st.isFile() && st.size === e.size && sameFileContent(path.join(lowerRoot, e.rel), e.abs, e.size))
+    if (!same) changed.add(e.rel)
+  }
+  const keep = new Set<string>()
+  for (const rel of changed) {
+    keep.add(rel)
+    for (let p = path.posix.dirname(rel); p !== "."; p = path.posix.dirname(p)) keep.add(p)
+  }
+  return upper.filter((e) => keep.has(e.rel))
+}

@@ -400,10 +400,19 @@ describe("Solver", () => {
       fs.chmodSync(path.join(src, "sub"), 0o755)
       fs.chmodSync(path.join(src, "sub/b.txt"), 0o644)
       let seen: { image: string; puts: ReadonlyArray<ArchivePut> } | undefined
+      const runs: Array<RunSpec> = []
       const fake = {
         ...baseFake,
         putArchives: (image: string, puts: ReadonlyArray<ArchivePut>) =>
-          Effect.sync(() => (seen = { image, puts })).pipe(Effect.as("sha256:new"))
+          Effect.sync(() => (seen = { image, puts })).pipe(Effect.as("sha256:new")),
+        // Removals run `rm -rf` in the image; an image without rm (exit 127) is an error naming the path.
+        run: (spec: RunSpec) =>
+          Effect.sync(() => {
+            runs.push(spec)
+            return spec.image === "sha256:img-busybox"
+              ? { exitCode: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), imageId: "sha256:removed" }
+              : { exitCode: 127, stdout: Buffer.alloc(0), stderr: Buffer.from("rm: not found"), imageId: "sha256:x" }
+          })
       }
       const out = yield* withDag(fake, Effect.gen(function*() {
         const solver = yield* Solver
@@ -416,8 +425,9 @@ describe("Solver", () => {
           { _tag: "Copy", source: local, sourcePath: "", dest: "/app", include: [], exclude: ["**/*.log"] },
           { _tag: "Copy", source: local, sourcePath: "a.txt", dest: "/bin/a", include: [], exclude: [], mode: 0o755 }
         ]))
-        const rm = yield* Effect.flip(solver.image(Op.imageFile(busybox, [{ _tag: "Rm", path: "/etc" }])))
-        return { id, rm }
+        const removed = yield* solver.image(Op.imageFile(busybox, [{ _tag: "Rm", path: "/etc" }]))
+        const rm = yield* Effect.flip(solver.image(Op.imageFile(Op.image("no-rm"), [{ _tag: "Rm", path: "/etc" }])))
+        return { id, removed, rm }
       }))
       assert.strictEqual(out.id, "sha256:new")
       assert.strictEqual(seen!.image, "sha256:img-busybox")
@@ -431,6 +441,9 @@ describe("Solver", () => {
         ["app/sub/b.txt", "file", 0o644, "B"]
       ])
       assert.deepStrictEqual(tars[3]!.entries, [{ name: "bin/a", type: "file", mode: 0o755, data: "A" }])
+      assert.strictEqual(out.removed, "sha256:removed")
+      assert.deepStrictEqual(runs[0]!.args, ["rm", "-rf", "--", "/etc"])
+      assert.strictEqual(runs[0]!.commit, true)
       assert.strictEqual(out.rm._tag, "DagError")
       if (out.rm._tag === "DagError") assert.strictEqual(out.rm.reason, "InvalidInput")
       assert.include(out.rm.message, "/etc")

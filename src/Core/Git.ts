@@ -1,0 +1,263 @@
+/**
+ * The root `git` field and the `GitRepository` and `GitRef` types: git repositories fetched by the engine on the host
+ * with the host's `git` (containers have no network).
+ *
+ * Caching follows Dagger: a ref is resolved to a commit once per client, when the `GitRef` is created (so a later
+ * push is seen by a new client, not by this one); the `GitRef` is named by its content (URL, ref, commit), so its
+ * `tree` is identified by the commit and served from the cache for any client that resolves to the same commit.
+ */
+import { Deferred, Effect, Exit, FiberId } from "effect"
+import { createHash } from "node:crypto"
+import * as Git from "../Dag/Git.js"
+import * as Op from "../Dag/Op.js"
+import * as Api from "./Api.js"
+import { type ApiError, QueryError } from "./Errors.js"
+import type { DirectoryState } from "./State.js"
+
+/**
+ * @category models
+ */
+export interface GitRepositoryState {
+  readonly url: string
+  readonly keepGitDir: boolean
+}
+
+/**
+ * @category models
+ */
+export interface GitRefState extends GitRepositoryState {
+  /** The fully qualified ref (`refs/heads/main`, `refs/tags/v1`), or the commit for `commit(id)`. */
+  readonly ref: string
+  readonly commit: string
+}
+
+type Repo = Api.Value<GitRepositoryState>
+type Ref = Api.Value<GitRefState>
+
+type Kind = "head" | "branch" | "tag" | "ref" | "commit"
+
+const unsupported = (what: string) => new QueryError({ reason: "Unsupported", detail: `${what} is not supported yet` })
+
+const hashOf = (value: unknown): string => "sha256:" + createHash("sha256").update(JSON.stringify(value)).digest("hex")
+
+/**
+ * The URL git is given: scheme URLs, absolute paths and scp-like `user@host:path` as they are; `host/path` gets
+ * `https://` (as Dagger does).
+ *
+ * @category constructors
+ */
+export const normalizeUrl = (url: string): Effect.Effect<string, QueryError> => {
+  const u = url.trim()
+  if (u === "") return Effect.fail(new QueryError({ reason: "InvalidArgument", detail: "git: the URL is empty" }))
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(u) || u.startsWith("/") || /^[^/@\s]+@[^/:\s]+:/.test(u)) return Effect.succeed(u)
+  if (u.startsWith(".")) {
+    return Effect.fail(
+      new QueryError({
+        reason: "InvalidArgument",
+        detail: `git: relative path ${u}: use an absolute path or a file:// URL`
+      })
+    )
+  }
+  return Effect.succeed(`https://${u}`)
+}
+
+const what = (kind: Kind, name: string): string => (kind === "head" ? "HEAD" : `${kind} ${JSON.stringify(name)}`)
+
+/** Resolves a ref of `url` to a commit with `git ls-remote`. */
+interface Resolved {
+  readonly ref: string
+  readonly commit: string
+}
+
+const resolveRemote = (url: string, kind: Kind, name: string): Effect.Effect<Resolved, ApiError> =>
+  Effect.gen(function*() {
+    const notFound = () =>
+      new QueryError({ reason: "NotFound", detail: `git: ${what(kind, name)} not found in ${url}` })
+    if (kind === "commit" || (kind === "ref" && Git.isFullHash(name.toLowerCase()))) {
+      const id = name.toLowerCase()
+      if (!Git.isFullHash(id)) {
+        return yield* new QueryError({
+          reason: "InvalidArgument",
+          detail: `git: commit ${JSON.stringify(name)} in ${url}: a full commit hash is required ` +
+            "(short hashes are not supported yet)"
+        })
+      }
+      return { ref: id, commit: id }
+    }
+    const patterns = kind === "head"
+      ? ["HEAD"]
+      : kind === "branch"
+      ? [`refs/heads/${name.replace(/^refs\/heads\//, "")}`]
+      : kind === "tag"
+      ? [`refs/tags/${name.replace(/^refs\/tags\//, "")}`, `refs/tags/${name.replace(/^refs\/tags\//, "")}^{}`]
+      : [name, `${name}^{}`]
+    const refs = yield* Git.lsRemote(url, patterns, kind === "head").pipe(
+      Effect.mapError((e) =>
+        new QueryError({ reason: "NotFound", detail: `git: cannot resolve ${what(kind, name)} in ${url}: ${e.detail}` })
+      )
+    )
+    const byName = new Map(refs.map((r) => [r.name, r]))
+    const candidates = kind === "head"
+      ? ["HEAD"]
+      : kind === "branch" || kind === "tag"
+      ? [patterns[0]!]
+      : [
+        ...(name.startsWith("refs/") || name === "HEAD" ? [name] : []),
+        `refs/${name}`,
+        `refs/tags/${name}`,
+        `refs/heads/${name}`,
+        `refs/remotes/${name}`
+      ]
+    for (const c of candidates) {
+      const direct = byName.get(c)
+      if (direct === undefined) continue
+      const peeled = byName.get(`${c}^{}`)
+      return { ref: c === "HEAD" ? (direct.target ?? "HEAD") : c, commit: (peeled ?? direct).commit }
+    }
+    return yield* notFound()
+  })
+
+/**
+ * @category constructors
+ */
+export const make = Effect.gen(function*() {
+  // per client: `${clientId}\0${url}\0${kind}\0${name}` → the resolution; failures are not kept
+  const resolved = new Map<string, Deferred.Deferred<Resolved, ApiError>>()
+  const resolve = (clientId: string, url: string, kind: Kind, name: string) =>
+    Effect.suspend(() => {
+      const key = [clientId, url, kind, name].join("\0")
+      const hit = resolved.get(key)
+      if (hit !== undefined) return Deferred.await(hit)
+      const deferred = Deferred.unsafeMake<Resolved, ApiError>(FiberId.none)
+      resolved.set(key, deferred)
+      return resolveRemote(url, kind, name).pipe(
+        Effect.onExit((exit) => {
+          if (Exit.isFailure(exit) && resolved.get(key) === deferred) resolved.delete(key)
+          return Deferred.done(deferred, exit)
+        })
+      )
+    })
+
+  const refField = (kind: Kind, doc: string, arg?: { name: string; doc: string }): Api.ChainFieldSpec => ({
+    kind: "chain",
+    type: "GitRef!",
+    volatile: true,
+    doc,
+    ...(arg !== undefined ? { args: { [arg.name]: { type: "String!", doc: arg.doc } } } : {}),
+    run: (v: Repo, a: Record<string, string>, ctx) =>
+      Effect.map(resolve(ctx.clientId, v.state.url, kind, arg !== undefined ? a[arg.name]! : "HEAD"), (r) =>
+        Api.state<GitRefState>(
+          { ...v.state, ref: r.ref, commit: r.commit },
+          hashOf(["git-ref", v.state.url, v.state.keepGitDir, r.ref, r.commit])
+        ))
+  })
+
+  const spec: Api.ApiSpec = {
+    objects: [
+      {
+        name: "Query",
+        doc: "The root of the API.",
+        fields: {
+          git: {
+            kind: "chain",
+            type: "GitRepository!",
+            doc: "Queries a Git repository (fetched by the engine on its host).",
+            args: {
+              url: {
+                type: "String!",
+                doc: "URL of the git repository (e.g. \"https://github.com/dagger/dagger\", \"git://host/repo.git\", \"file:///srv/repo.git\" or an absolute path)."
+              },
+              keepGitDir: { type: "Boolean", doc: "DEPRECATED: set to false to remove .git from trees.", default: true },
+              sshKnownHosts: { type: "String", doc: "Set SSH known hosts (not supported yet).", default: "" },
+              sshAuthSocket: { type: "String", doc: "Set SSH auth socket, a SocketID (not supported yet)." },
+              httpAuthUsername: { type: "String", doc: "Username used to populate the password during basic HTTP Authorization (not supported yet).", default: "" },
+              httpAuthToken: { type: "String", doc: "Secret used to populate the password during basic HTTP Authorization, a SecretID (not supported yet)." },
+              httpAuthHeader: { type: "String", doc: "Secret used to populate the Authorization HTTP header, a SecretID (not supported yet)." },
+              experimentalServiceHost: { type: "String", doc: "A service which must be started before the repo is fetched, a ServiceID (not supported yet)." }
+            },
+            run: (_v, a: {
+              url: string
+              keepGitDir: boolean | null
+              sshKnownHosts: string | null
+              sshAuthSocket?: string | null
+              httpAuthUsername: string | null
+              httpAuthToken?: string | null
+              httpAuthHeader?: string | null
+              experimentalServiceHost?: string | null
+            }) =>
+              Effect.gen(function*() {
+                if (a.sshKnownHosts) return yield* unsupported("git: sshKnownHosts")
+                if (a.sshAuthSocket != null) return yield* unsupported("git: sshAuthSocket")
+                if (a.httpAuthUsername) return yield* unsupported("git: httpAuthUsername")
+                if (a.httpAuthToken != null) return yield* unsupported("git: httpAuthToken")
+                if (a.httpAuthHeader != null) return yield* unsupported("git: httpAuthHeader")
+                if (a.experimentalServiceHost != null) return yield* unsupported("git: experimentalServiceHost")
+                const url = yield* normalizeUrl(a.url)
+                return Api.state<GitRepositoryState>({ url, keepGitDir: a.keepGitDir ?? true })
+              })
+          }
+        }
+      },
+      {
+        name: "GitRepository",
+        doc: "A git repository.",
+        fields: {
+          head: refField("head", "Returns details for HEAD (the remote's default branch)."),
+          branch: refField("branch", "Returns details of a branch.", {
+            name: "name",
+            doc: "Branch's name (e.g. \"main\")."
+          }),
+          tag: refField("tag", "Returns details of a tag.", { name: "name", doc: "Tag's name (e.g. \"v0.3.9\")." }),
+          commit: refField("commit", "Returns details of a commit.", {
+            name: "id",
+            doc: "Identifier of the commit (a full hash, e.g. \"b6315d8f2810962c601af73f86831f6866ea798b\")."
+          }),
+          ref: refField("ref", "Returns details of a ref.", {
+            name: "name",
+            doc: "Ref's name (can be a commit identifier, a tag name, a branch name, or a fully-qualified ref)."
+          })
+        }
+      },
+      {
+        name: "GitRef",
+        doc: "A git ref (tag, branch, or commit), resolved to a commit.",
+        fields: {
+          tree: {
+            kind: "chain",
+            type: "Directory!",
+            doc: "The filesystem tree at this ref.",
+            args: {
+              discardGitDir: { type: "Boolean", doc: "Set to true to discard .git directory.", default: false },
+              depth: { type: "Int", doc: "The depth of the tree to fetch (0 or less: all history).", default: 1 },
+              includeTags: { type: "Boolean", doc: "Set to true to populate tag refs in the local checkout .git.", default: false }
+            },
+            run: (v: Ref, a: { discardGitDir: boolean | null; depth: number | null; includeTags: boolean | null }) =>
+              Effect.succeed(Api.state<DirectoryState>({
+                op: Op.git({
+                  url: v.state.url,
+                  commit: v.state.commit,
+                  branch: v.state.ref.startsWith("refs/heads/") ? v.state.ref.slice("refs/heads/".length) : "",
+                  keepGitDir: v.state.keepGitDir && !(a.discardGitDir ?? false),
+                  depth: a.depth ?? 1,
+                  includeTags: a.includeTags ?? false
+                })
+              }))
+          },
+          commit: {
+            kind: "leaf",
+            type: "String!",
+            doc: "The resolved commit id at this ref.",
+            run: (v: Ref) => Effect.succeed(v.state.commit)
+          },
+          ref: {
+            kind: "leaf",
+            type: "String!",
+            doc: "The resolved ref name at this ref (fully qualified, or the commit for a commit).",
+            run: (v: Ref) => Effect.succeed(v.state.ref)
+          }
+        }
+      }
+    ]
+  }
+  return spec
+})

@@ -1,0 +1,44 @@
+// Git sources with Dagger's own npm client, unchanged, against dirk (through `dirk run`). The test serves the
+// repository (DIRK_TEST_GIT_PATH: a bare repo's path; DIRK_TEST_GIT_DAEMON: its git:// URL) and checks the JSON
+// printed here (test/integration/CompatSources.test.ts).
+import { connect } from "@dagger.io/dagger"
+
+const step = async (results, name, f) => {
+  try {
+    results[name] = await f()
+  } catch (e) {
+    results[name] = { error: String(e?.message ?? e) }
+  }
+}
+
+const bare = process.env.DIRK_TEST_GIT_PATH
+const daemon = process.env.DIRK_TEST_GIT_DAEMON
+
+await connect(async (client) => {
+  const r = {}
+  const repo = client.git(bare)
+  await step(r, "headCommit", () => repo.head().commit())
+  await step(r, "headRef", () => repo.head().ref())
+  await step(r, "headEntries", () => repo.head().tree().entries())
+  await step(r, "branch", () => repo.branch("feature").tree({ discardGitDir: true }).file("feature.txt").contents())
+  await step(r, "tagCommit", () => repo.tag("v1").commit())
+  await step(r, "refCommit", () => repo.ref("refs/heads/feature").commit())
+  await step(r, "fileUrl", () => client.git(`file://${bare}`).head().tree({ discardGitDir: true }).entries())
+  await step(r, "daemon", () => client.git(daemon).tag("v1").tree().file("README").contents())
+  await step(r, "commitTree", async () => {
+    const first = await repo.tag("v1").commit()
+    return repo.commit(first).tree().file("README").contents()
+  })
+  await step(r, "inContainer", () =>
+    client.container().from("dirk.local/busybox:latest")
+      .withDirectory("/src", repo.head().tree({ discardGitDir: true }))
+      .withExec(["cat", "/src/sub/file.txt"]).stdout())
+  await step(r, "byId", async () => {
+    const id = await repo.branch("feature").id()
+    return client.loadGitRefFromID(id).commit()
+  })
+  await step(r, "missingBranch", () => repo.branch("nope").commit())
+  await step(r, "missingRepo", () => client.git("/nonexistent/repo.git").head().commit())
+  await step(r, "unsupported", () => client.git(bare, { sshKnownHosts: "x" }).head().commit())
+  process.stdout.write(JSON.stringify(r))
+})

@@ -1,0 +1,31 @@
+// HTTP sources with Dagger's own npm client, unchanged, against dirk (through `dirk run`). The test serves the files
+// (DIRK_TEST_HTTP: the server's base URL) and checks the JSON printed here (test/integration/CompatSources.test.ts).
+import { connect } from "@dagger.io/dagger"
+
+const step = async (results, name, f) => {
+  try {
+    results[name] = await f()
+  } catch (e) {
+    results[name] = { error: String(e?.message ?? e) }
+  }
+}
+
+const base = process.env.DIRK_TEST_HTTP
+
+await connect(async (client) => {
+  const r = {}
+  const file = client.http(`${base}/files/data.txt`)
+  await step(r, "contents", () => file.contents())
+  await step(r, "name", () => file.name())
+  await step(r, "size", () => file.size())
+  await step(r, "named", () => client.http(`${base}/files/data.txt`, { name: "x.sh", permissions: 0o755 }).name())
+  await step(r, "mode", () =>
+    client.container().from("dirk.local/busybox:latest")
+      .withFile("/x.sh", client.http(`${base}/files/data.txt`, { name: "x.sh", permissions: 0o755 }))
+      .withExec(["stat", "-c", "%a", "/x.sh"]).stdout())
+  await step(r, "checksum", () => client.http(`${base}/files/data.txt`, { checksum: process.env.DIRK_TEST_HTTP_SHA }).contents())
+  await step(r, "mismatch", () => client.http(`${base}/files/data.txt`, { checksum: `sha256:${"0".repeat(64)}` }).contents())
+  await step(r, "notFound", () => client.http(`${base}/missing`).contents())
+  await step(r, "byId", async () => client.loadFileFromID(await file.id()).contents())
+  process.stdout.write(JSON.stringify(r))
+})

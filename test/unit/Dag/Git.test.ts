@@ -1,0 +1,56 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as Git from "../../../src/Dag/Git.js"
+import * as Sources from "../../../src/Dag/internal/Sources.js"
+import * as Op from "../../../src/Dag/Op.js"
+import { makeRepo } from "../../support/sources.js"
+
+const commit = "a".repeat(40)
+const opts = { url: "git://h/r.git", commit, branch: "main", keepGitDir: false, depth: 1, includeTags: false }
+
+describe("Git", () => {
+  it("names a checkout without .git by its commit alone", () => {
+    const a = Op.git(opts)
+    const b = Op.git({ ...opts, url: "file:///other", branch: "", depth: 0, includeTags: true })
+    assert.strictEqual(a.digest, b.digest)
+    const kept = Op.git({ ...opts, keepGitDir: true })
+    assert.notStrictEqual(Op.git({ ...opts, keepGitDir: true, url: "file:///other" }).digest, kept.digest)
+    assert.notStrictEqual(kept.digest, a.digest)
+  })
+
+  it("scopes an http download by its session", () => {
+    const h = { url: "http://x/f", name: "f", permissions: 0o600, checksum: "" }
+    assert.notStrictEqual(Op.http({ ...h, scope: "s1" }).digest, Op.http({ ...h, scope: "s2" }).digest)
+    assert.strictEqual(Op.http({ ...h, scope: "s1" }).digest, Op.http({ ...h, scope: "s1" }).digest)
+  })
+
+  it("recognizes full commit hashes only", () => {
+    assert.isTrue(Git.isFullHash(commit))
+    assert.isTrue(Git.isFullHash("b".repeat(64)))
+    assert.isFalse(Git.isFullHash("abc123"))
+    assert.isFalse(Git.isFullHash("A".repeat(40)))
+  })
+
+  it.effect("lists remote refs, peeled tags and HEAD's branch", () =>
+    Effect.gen(function*() {
+      const repo = makeRepo()
+      try {
+        const head = yield* Git.lsRemote(repo.bare, ["HEAD"], true)
+        assert.deepStrictEqual(head, [{ name: "HEAD", commit: repo.second, target: "refs/heads/main" }])
+        const tags = yield* Git.lsRemote(repo.bare, ["refs/tags/v1", "refs/tags/v1^{}"])
+        assert.strictEqual(tags.find((t) => t.name === "refs/tags/v1^{}")?.commit, repo.first)
+        const missing = yield* Effect.flip(Git.lsRemote("/nonexistent/repo.git", ["HEAD"]))
+        assert.match(missing.detail, /does not appear to be a git repository/)
+      } finally {
+        repo.cleanup()
+      }
+    }))
+
+  it.effect("parses sha256 checksums only", () =>
+    Effect.gen(function*() {
+      const ok = "sha256:" + "AB".repeat(32)
+      assert.strictEqual(yield* Sources.parseChecksum(ok), ok.toLowerCase())
+      const bad = yield* Effect.flip(Sources.parseChecksum("md5:abc"))
+      assert.match(bad.detail, /invalid checksum "md5:abc"/)
+    }))
+})
