@@ -14,6 +14,7 @@ import { Readable, Transform } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import * as zlib from "node:zlib"
 import * as TarStream from "tar-stream"
+import type { ImageConfig } from "./ContainerRuntime.js"
 
 /**
  * Layer compression of a written image.
@@ -30,19 +31,12 @@ export type Compression = "Gzip" | "Uncompressed"
 export type MediaTypes = "OCIMediaTypes" | "DockerMediaTypes"
 
 /**
- * The image config fields a container carries (the `config` object of an OCI image config).
+ * The image config fields a container carries (the `config` object of an OCI image config): the runtime's
+ * `ImageConfig`.
  *
  * @category models
  */
-export interface RunConfig {
-  readonly env: ReadonlyArray<string>
-  readonly entrypoint: ReadonlyArray<string>
-  readonly cmd: ReadonlyArray<string>
-  readonly workdir: string
-  readonly user: string
-  readonly labels: Readonly<Record<string, string>>
-  readonly exposedPorts: ReadonlyArray<string>
-}
+export type RunConfig = ImageConfig
 
 /**
  * A content descriptor.

@@ -2,16 +2,13 @@
 // Prints one JSON object with what each step returned; test/integration/CompatContainer.test.ts checks it.
 import { CacheSharingMode, connect, ExecError, ExistsType, NetworkProtocol, ReturnType } from "@dagger.io/dagger"
 import { randomBytes } from "node:crypto"
+import { errorMessage, step as baseStep } from "./step.mjs"
 
-const step = async (results, name, f) => {
-  try {
-    results[name] = await f()
-  } catch (e) {
-    results[name] = e instanceof ExecError
+const step = (results, name, f) =>
+  baseStep(results, name, f, (e) =>
+    e instanceof ExecError
       ? { execError: { exitCode: e.exitCode, stdout: e.stdout.length, message: e.message } }
-      : { error: String(e?.message ?? e) }
-  }
-}
+      : errorMessage(e))
 
 const run = process.env.DIRK_COMPAT_CACHE_PREFIX ?? `compat-${randomBytes(4).toString("hex")}`
 

@@ -5,15 +5,8 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { step } from "./step.mjs"
 
-const step = async (results, name, f) => {
-  if (process.env.DIRK_COMPAT_TRACE) process.stderr.write(`step ${name}\n`)
-  try {
-    results[name] = await f()
-  } catch (e) {
-    results[name] = { error: String(e?.message ?? e) }
-  }
-}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-compat-dir-"))
 

@@ -2,15 +2,8 @@
 // test/integration/CompatFile.test.ts checks.
 import { connect } from "@dagger.io/dagger"
 import * as crypto from "node:crypto"
+import { step } from "./step.mjs"
 
-const step = async (results, name, f) => {
-  if (process.env.DIRK_COMPAT_TRACE) process.stderr.write(`step ${name}\n`)
-  try {
-    results[name] = await f()
-  } catch (e) {
-    results[name] = { error: String(e?.message ?? e) }
-  }
-}
 
 const text = "hello world\nhello again\n"
 

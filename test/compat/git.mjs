@@ -2,14 +2,8 @@
 // repository (DIRK_TEST_GIT_PATH: a bare repo's path; DIRK_TEST_GIT_DAEMON: its git:// URL) and checks the JSON
 // printed here (test/integration/CompatSources.test.ts).
 import { connect } from "@dagger.io/dagger"
+import { step } from "./step.mjs"
 
-const step = async (results, name, f) => {
-  try {
-    results[name] = await f()
-  } catch (e) {
-    results[name] = { error: String(e?.message ?? e) }
-  }
-}
 
 const bare = process.env.DIRK_TEST_GIT_PATH
 const daemon = process.env.DIRK_TEST_GIT_DAEMON

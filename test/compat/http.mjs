@@ -1,14 +1,8 @@
 // HTTP sources with Dagger's own npm client, unchanged, against dirk (through `dirk run`). The test serves the files
 // (DIRK_TEST_HTTP: the server's base URL) and checks the JSON printed here (test/integration/CompatSources.test.ts).
 import { connect } from "@dagger.io/dagger"
+import { step } from "./step.mjs"
 
-const step = async (results, name, f) => {
-  try {
-    results[name] = await f()
-  } catch (e) {
-    results[name] = { error: String(e?.message ?? e) }
-  }
-}
 
 const base = process.env.DIRK_TEST_HTTP
 

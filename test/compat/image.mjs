@@ -3,16 +3,10 @@
 // test/integration/CompatImage.test.ts checks it (and runs what was exported and published with docker).
 import { connect, ImageLayerCompression, ImageMediaTypes } from "@dagger.io/dagger"
 import * as path from "node:path"
+import { step } from "./step.mjs"
 
 const [scratch, repository] = process.argv.slice(2)
 
-const step = async (results, name, f) => {
-  try {
-    results[name] = await f()
-  } catch (e) {
-    results[name] = { error: String(e?.message ?? e) }
-  }
-}
 
 await connect(async (client) => {
   const r = {}

@@ -4,16 +4,13 @@ import { connect, ExecError, ReturnType } from "@dagger.io/dagger"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { errorMessage, step as baseStep } from "./step.mjs"
 
-const step = async (results, name, f) => {
-  try {
-    results[name] = await f()
-  } catch (e) {
-    results[name] = e instanceof ExecError
+const step = (results, name, f) =>
+  baseStep(results, name, f, (e) =>
+    e instanceof ExecError
       ? { execError: { exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, cmd: e.cmd, message: e.message } }
-      : { error: String(e?.message ?? e) }
-  }
-}
+      : errorMessage(e))
 
 await connect(async (client) => {
   const r = {}
