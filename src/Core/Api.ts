@@ -103,6 +103,22 @@ export interface ArgSpec {
   readonly doc: string
   /** A default value (JS value, as graphql-js takes it). */
   readonly default?: unknown
+  /**
+   * Marks a `String` argument as sensitive (a secret's plaintext): the call records `sensitive(value)` in its place,
+   * so the value is in no ID, digest or memo key. `run` gets the value on the request that carries it, and a
+   * {@link Recorded} when an ID is replayed.
+   */
+  readonly sensitive?: (value: string) => string
+}
+
+/**
+ * What `run` gets for a sensitive argument when an ID is replayed: the recorded stand-in, never the value.
+ *
+ * @category models
+ */
+export class Recorded {
+  readonly _tag = "Recorded"
+  constructor(readonly recorded: string) {}
 }
 
 /**
@@ -159,6 +175,11 @@ export interface ObjectSpec {
   readonly sync?: (value: Value<any>, ctx: ClientContext) => Effect.Effect<void, ApiError>
   /** Interfaces (besides Node) this type implements. */
   readonly interfaces?: ReadonlyArray<string>
+  /**
+   * Runs every time a client loads a value of this type from an ID (memoized or not), e.g. a Secret must have been
+   * set in the loading client's session.
+   */
+  readonly check?: (value: Value<any>, ctx: ClientContext) => Effect.Effect<void, ApiError>
 }
 
 /**

@@ -32,7 +32,7 @@ import {
 } from "graphql"
 import * as CallId from "../Dag/CallId.js"
 import { ExecError } from "../Dag/Errors.js"
-import type * as Api from "./Api.js"
+import * as Api from "./Api.js"
 import { type ApiError, invalid, QueryError } from "./Errors.js"
 
 /**
@@ -156,7 +156,7 @@ const BUILTIN_SCALARS: Record<string, GraphQLScalarType> = {
 }
 
 const mergeSpecs = (specs: ReadonlyArray<Api.ApiSpec>) => {
-  const objects = new Map<string, { name: string; doc: string; fields: Record<string, Api.FieldSpec>; sync?: Api.ObjectSpec["sync"]; interfaces: Array<string> }>()
+  const objects = new Map<string, { name: string; doc: string; fields: Record<string, Api.FieldSpec>; sync?: Api.ObjectSpec["sync"]; check?: Api.ObjectSpec["check"]; interfaces: Array<string> }>()
   const interfaces = new Map<string, Api.InterfaceSpec>()
   const enums = new Map<string, Api.EnumSpec>()
   const inputs = new Map<string, Api.InputSpec>()
@@ -174,6 +174,7 @@ const mergeSpecs = (specs: ReadonlyArray<Api.ApiSpec>) => {
           doc: o.doc,
           fields: { ...o.fields },
           ...(o.sync ? { sync: o.sync } : {}),
+          ...(o.check ? { check: o.check } : {}),
           interfaces: [...(o.interfaces ?? [])]
         })
       } else {
@@ -182,6 +183,7 @@ const mergeSpecs = (specs: ReadonlyArray<Api.ApiSpec>) => {
           existing.fields[k] = f
         }
         if (o.sync) existing.sync = o.sync
+        if (o.check) existing.check = o.check
         if (o.doc && !existing.doc) existing.doc = o.doc
         existing.interfaces.push(...(o.interfaces ?? []))
       }
@@ -374,7 +376,9 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
       for (const [name, a] of Object.entries(spec.args ?? {})) {
         if (raw[name] === undefined) continue
         const { lit, value } = yield* toLiteral(parseType(a.type), raw[name])
-        lits.push({ name, value: lit })
+        // a sensitive value is recorded by its stand-in only: it never reaches an ID, a digest or a memo key
+        const recorded = a.sensitive !== undefined && typeof value === "string" ? CallId.Lit.string(a.sensitive(value)) : lit
+        lits.push({ name, value: recorded })
         values[name] = yield* loadIds(value, client)
       }
       return { lits, values }
@@ -428,6 +432,9 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
     })
 
   const load = (id: CallId.CallId, client: Api.ClientContext): Effect.Effect<Api.Value, ApiError> =>
+    Effect.tap(loadMemo(id, client), (v) => objectSpecs.get(v._type)?.check?.(v, client) ?? Effect.void)
+
+  const loadMemo = (id: CallId.CallId, client: Api.ClientContext): Effect.Effect<Api.Value, ApiError> =>
     memo(
       id.digest,
       Effect.gen(function*() {
@@ -441,7 +448,10 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
         const raw: Record<string, unknown> = {}
         for (const a of id.args) raw[a.name] = fromLiteral(a.value)
         const values: Record<string, unknown> = {}
-        for (const [k, v] of Object.entries(raw)) values[k] = yield* loadIds(v, client)
+        for (const [k, v] of Object.entries(raw)) {
+          const sensitive = spec.args?.[k]?.sensitive !== undefined && typeof v === "string"
+          values[k] = sensitive ? new Api.Recorded(v as string) : yield* loadIds(v, client)
+        }
         const result = yield* spec.run(receiver, values, client)
         const typeName = namedType(spec.type)
         if (Array.isArray(result)) {

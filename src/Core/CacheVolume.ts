@@ -4,7 +4,8 @@
  * A cache volume is a Docker named volume (see `src/Dag/internal/CacheVolumes.ts`): its contents persist across
  * execs, sessions and engines, and are not part of any exec's identity.
  */
-import { Effect } from "effect"
+import { Effect, Either, Option } from "effect"
+import * as Owner from "../Dag/Owner.js"
 import * as Api from "./Api.js"
 import type { DirectoryState } from "./State.js"
 import { invalid } from "./Errors.js"
@@ -49,11 +50,13 @@ export const make = Effect.succeed<Api.ApiSpec>({
             key: { type: "String!", doc: "A string identifier to target this cache volume (e.g., \"modules-cache\")." },
             source: { type: "DirectoryID", doc: "Identifier of the directory to use as the cache volume's root." },
             sharing: { type: "CacheSharingMode", doc: "Sharing mode of the cache volume.", default: "SHARED" },
-            owner: { type: "String", doc: "The owner (uid[:gid]) of the cache volume's root.", default: "" }
+            owner: { type: "String", doc: "A user:group for the cache volume's contents when it is created (names resolved in the container's /etc/passwd and /etc/group when it is mounted).", default: "" }
           },
           run: (_p, a: { key: string; source?: Api.Value<DirectoryState> | null; sharing: "SHARED" | "PRIVATE" | "LOCKED"; owner: string }) =>
             a.key === ""
               ? Effect.fail(invalid("cacheVolume: the key must not be empty"))
+              : a.owner !== "" && Either.isLeft(Owner.parse(a.owner))
+              ? Effect.fail(invalid(`cacheVolume: ${Either.getLeft(Owner.parse(a.owner)).pipe(Option.getOrElse(() => ""))}`))
               : Effect.succeed(Api.state<CacheVolumeState>({
                 key: a.key,
                 source: a.source?.state.op,

@@ -4,10 +4,13 @@
 import { Effect } from "effect"
 import * as Op from "../Dag/Op.js"
 import { type ExecOutcome, Solver } from "../Dag/Solver.js"
+import * as Registry from "../Runtime/Registry.js"
 import * as Api from "./Api.js"
 import { type ApiError, invalid, QueryError } from "./Errors.js"
 import { abs, addToRootfs, expandIf, mountAt, same, setPair, withConfig } from "./internal/container.js"
+import * as OwnerArg from "./internal/owner.js"
 import { relPath } from "./internal/paths.js"
+import * as RegistryAuth from "./RegistryAuth.js"
 import type { ContainerConfig, ContainerState, DirectoryState, FileState } from "./State.js"
 import { baseName, emptyContainer, nativePlatform } from "./State.js"
 
@@ -22,6 +25,9 @@ const splitEnv = (kv: string): readonly [string, string] => {
   const i = kv.indexOf("=")
   return i < 0 ? [kv, ""] : [kv.slice(0, i), kv.slice(i + 1)]
 }
+
+const ownerDoc = "A user:group to set for the written entries (e.g. \"app\", \"app:staff\", \"1000:1000\"): names are " +
+  "resolved in the container's /etc/passwd and /etc/group; a user alone means its primary group (gid = uid for a number)."
 
 const execDoc = {
   args: { type: "[String!]!", doc: "Command to run (no shell: use [\"sh\",\"-c\",\"...\"]). Empty means the default args." },
@@ -81,9 +87,13 @@ export const make = Effect.gen(function*() {
             type: "Container!",
             doc: "Initializes this container from a pulled base image.",
             args: { address: { type: "String!", doc: "Image's address from its registry, e.g. \"busybox:latest\"." } },
-            run: (p: C, a: { address: string }) =>
+            run: (p: C, a: { address: string }, ctx) =>
               Effect.gen(function*() {
-                const img = yield* solver.resolveImage(a.address)
+                const domain = Registry.parseReference(a.address)?.domain
+                const auth = domain === undefined
+                  ? undefined
+                  : yield* RegistryAuth.imageAuth(p.state, domain, ctx, `from ${a.address}`)
+                const img = yield* solver.resolveImage(a.address, auth)
                 const c = img.config
                 const s = p.state
                 return Api.state<ContainerState>({
@@ -210,13 +220,12 @@ export const make = Effect.gen(function*() {
               path: { type: "String!", doc: "Path of the new file (relative to the workdir)." },
               contents: { type: "String", doc: "Contents of the new file.", default: "" },
               permissions: { type: "Int", doc: "Permission bits of the new file.", default: 0o644 },
-              owner: { type: "String", doc: "Not supported yet.", default: "" },
+              owner: { type: "String", doc: ownerDoc, default: "" },
               expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
             },
             run: (p: C, a: { path: string; contents: string; permissions: number; owner: string; expand: boolean }) =>
-              a.owner
-                ? Effect.fail(new QueryError({ reason: "Unsupported", detail: "withNewFile: owner is not supported yet" }))
-                : same(addToRootfs(p.state, { _tag: "Mkfile", path: abs(p.state, a.path, a.expand), contents: a.contents, mode: a.permissions }))
+              Effect.flatMap(OwnerArg.ofContainer("withNewFile", p.state, a.owner), (owner) =>
+                same(addToRootfs(p.state, { _tag: "Mkfile", path: abs(p.state, a.path, a.expand), contents: a.contents, mode: a.permissions, ...OwnerArg.field(owner) })))
           },
           withFile: {
             kind: "chain",
@@ -226,21 +235,21 @@ export const make = Effect.gen(function*() {
               path: { type: "String!", doc: "Destination path (relative to the workdir)." },
               source: { type: "FileID!", doc: "The file to copy." },
               permissions: { type: "Int", doc: "Permission bits of the copied file." },
-              owner: { type: "String", doc: "Not supported yet.", default: "" },
+              owner: { type: "String", doc: ownerDoc, default: "" },
               expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
             },
             run: (p: C, a: { path: string; source: F; permissions?: number | null; owner: string; expand: boolean }) =>
-              a.owner
-                ? Effect.fail(new QueryError({ reason: "Unsupported", detail: "withFile: owner is not supported yet" }))
-                : same(addToRootfs(p.state, {
+              Effect.flatMap(OwnerArg.ofContainer("withFile", p.state, a.owner), (owner) =>
+                same(addToRootfs(p.state, {
                   _tag: "Copy",
                   source: a.source.state.op,
                   sourcePath: a.source.state.path,
                   dest: abs(p.state, a.path, a.expand),
                   include: [],
                   exclude: [],
-                  mode: a.permissions ?? undefined
-                }))
+                  mode: a.permissions ?? undefined,
+                  ...OwnerArg.field(owner)
+                })))
           },
           withDirectory: {
             kind: "chain",
@@ -251,22 +260,24 @@ export const make = Effect.gen(function*() {
               source: { type: "DirectoryID!", doc: "The directory to copy." },
               exclude: { type: "[String!]", doc: "Patterns to exclude.", default: [] },
               include: { type: "[String!]", doc: "Patterns to include.", default: [] },
-              gitignore: { type: "Boolean", doc: "Not supported yet.", default: false },
-              owner: { type: "String", doc: "Not supported yet.", default: "" },
+              gitignore: { type: "Boolean", doc: "Apply the .gitignore files found in the directory (see docs/compatibility.md).", default: false },
+              owner: { type: "String", doc: ownerDoc, default: "" },
               expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false },
-              permissions: { type: "Int", doc: "Not supported yet." }
+              permissions: { type: "Int", doc: "Permission bits of every copied file and directory (their own when not set)." }
             },
             run: (p: C, a: { path: string; source: D; exclude: Array<string>; include: Array<string>; gitignore: boolean; owner: string; expand: boolean; permissions?: number | null }) =>
-              a.owner || a.gitignore || (a.permissions !== undefined && a.permissions !== null)
-                ? Effect.fail(new QueryError({ reason: "Unsupported", detail: "withDirectory: owner, gitignore and permissions are not supported yet" }))
-                : same(addToRootfs(p.state, {
+              Effect.flatMap(OwnerArg.ofContainer("withDirectory", p.state, a.owner), (owner) =>
+                same(addToRootfs(p.state, {
                   _tag: "Copy",
                   source: a.source.state.op,
                   sourcePath: "",
                   dest: abs(p.state, a.path, a.expand),
                   include: a.include,
-                  exclude: a.exclude
-                }))
+                  exclude: a.exclude,
+                  ...(a.gitignore ? { gitignore: true } : {}),
+                  mode: a.permissions ?? undefined,
+                  ...OwnerArg.field(owner)
+                })))
           },
           withMountedDirectory: {
             kind: "chain",
@@ -275,19 +286,21 @@ export const make = Effect.gen(function*() {
             args: {
               path: { type: "String!", doc: "Where to mount (relative to the workdir)." },
               source: { type: "DirectoryID!", doc: "The directory to mount." },
-              owner: { type: "String", doc: "Not supported yet.", default: "" },
+              owner: { type: "String", doc: ownerDoc + " Applies to the mounted directory and its contents.", default: "" },
               readOnly: { type: "Boolean", doc: "Mount read-only.", default: false },
               expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
             },
-            run: (p: C, a: { path: string; source: D; owner: string; readOnly: boolean; expand: boolean }) => {
-              if (a.owner) return Effect.fail(new QueryError({ reason: "Unsupported", detail: "withMountedDirectory: owner is not supported yet" }))
-              const target = abs(p.state, a.path, a.expand)
-              return same({
-                ...p.state,
-                mounts: [...p.state.mounts.filter((m) => m.target !== target), { target, source: a.source.state.op, sourcePath: "", kind: "dir", readOnly: a.readOnly }],
-                imageRef: undefined
+            run: (p: C, a: { path: string; source: D; owner: string; readOnly: boolean; expand: boolean }) =>
+              Effect.flatMap(OwnerArg.ofContainer("withMountedDirectory", p.state, a.owner), (owner) => {
+                const target = abs(p.state, a.path, a.expand)
+                // With an owner, the mount's source is a copy of the directory owned by it (root included).
+                const source = owner === undefined ? a.source.state.op : Op.dirFile(a.source.state.op, [{ _tag: "Chown", path: "", owner }])
+                return same({
+                  ...p.state,
+                  mounts: [...p.state.mounts.filter((m) => m.target !== target), { target, source, sourcePath: "", kind: "dir", readOnly: a.readOnly }],
+                  imageRef: undefined
+                })
               })
-            }
           },
           withEntrypoint: {
             kind: "chain",

@@ -15,6 +15,7 @@ import * as Api from "./Api.js"
 import type { CacheVolumeState } from "./CacheVolume.js"
 import { type ApiError, invalid, QueryError } from "./Errors.js"
 import { abs, addToRootfs, type C, expandIf, mountAt, same, withMount } from "./internal/container.js"
+import * as OwnerArg from "./internal/owner.js"
 import { joinRel } from "./internal/paths.js"
 import * as Stat from "./Stat.js"
 import { baseName, type ContainerState, type DirectoryState, type FileState, type Mount } from "./State.js"
@@ -25,8 +26,6 @@ type Sharing = "SHARED" | "PRIVATE" | "LOCKED"
 
 const unsupported = (detail: string) => new QueryError({ reason: "Unsupported", detail })
 const notFound = (detail: string) => new QueryError({ reason: "NotFound", detail })
-
-const ownerPattern = /^\d+(?::\d+)?$/
 
 const fileTypes: Record<PathStat["type"], string> = {
   file: "REGULAR",
@@ -123,18 +122,23 @@ export const make = Effect.gen(function*() {
   ): Effect.Effect<Api.ChainResult, ApiError> => {
     const c = a.cache.state
     const owner = a.owner || c.owner || ""
-    if (owner !== "" && !ownerPattern.test(owner)) {
-      return Effect.fail(unsupported(`withMountedCache: owner ${JSON.stringify(owner)}: only uid[:gid] numbers are supported yet`))
-    }
-    const mount: Mount = {
-      target: abs(s, a.path, a.expand),
-      source: Op.emptyDir,
-      sourcePath: "",
-      kind: "cache",
-      readOnly: false,
-      cache: { key: c.key, sharing: a.sharing ?? c.sharing ?? "SHARED", source: a.source?.state.op ?? c.source, owner }
-    }
-    return same(withMount(s, mount))
+    return Effect.flatMap(OwnerArg.ofContainer("withMountedCache", s, owner), (o) => {
+      const mount: Mount = {
+        target: abs(s, a.path, a.expand),
+        source: Op.emptyDir,
+        sourcePath: "",
+        kind: "cache",
+        readOnly: false,
+        cache: {
+          key: c.key,
+          sharing: a.sharing ?? c.sharing ?? "SHARED",
+          source: a.source?.state.op ?? c.source,
+          owner,
+          ...(o?.names !== undefined ? { ownerNames: o.names } : {})
+        }
+      }
+      return same(withMount(s, mount))
+    })
   }
 
   const spec: Api.ApiSpec = {
@@ -151,22 +155,23 @@ export const make = Effect.gen(function*() {
               path: { type: "String!", doc: "Location where copied files should be placed (e.g., \"/src\")." },
               sources: { type: "[FileID!]!", doc: "Identifiers of the files to copy." },
               permissions: { type: "Int", doc: "Permission given to the copied files (e.g., 0600)." },
-              owner: { type: "String", doc: "Not supported yet.", default: "" },
+              owner: { type: "String", doc: "A user:group to set for the copied files (names resolved in the container's /etc/passwd and /etc/group).", default: "" },
               expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
             },
-            run: (p: C, a: { path: string; sources: ReadonlyArray<F>; permissions?: number | null; owner: string; expand: boolean }) => {
-              if (a.owner) return Effect.fail(unsupported("withFiles: owner is not supported yet"))
-              const dir = abs(p.state, a.path, a.expand)
-              return same(addToRootfs(p.state, ...a.sources.map((f): Op.FileAction => ({
-                _tag: "Copy",
-                source: f.state.op,
-                sourcePath: f.state.path,
-                dest: (dir === "/" ? "" : dir) + "/" + baseName(f.state.path),
-                include: [],
-                exclude: [],
-                mode: a.permissions ?? undefined
-              }))))
-            }
+            run: (p: C, a: { path: string; sources: ReadonlyArray<F>; permissions?: number | null; owner: string; expand: boolean }) =>
+              Effect.flatMap(OwnerArg.ofContainer("withFiles", p.state, a.owner), (owner) => {
+                const dir = abs(p.state, a.path, a.expand)
+                return same(addToRootfs(p.state, ...a.sources.map((f): Op.FileAction => ({
+                  _tag: "Copy",
+                  source: f.state.op,
+                  sourcePath: f.state.path,
+                  dest: (dir === "/" ? "" : dir) + "/" + baseName(f.state.path),
+                  include: [],
+                  exclude: [],
+                  mode: a.permissions ?? undefined,
+                  ...OwnerArg.field(owner)
+                }))))
+              })
           },
           withoutFile: {
             kind: "chain",
@@ -270,19 +275,24 @@ export const make = Effect.gen(function*() {
             args: {
               path: { type: "String!", doc: "Location of the mounted file (e.g., \"/tmp/file.txt\")." },
               source: { type: "FileID!", doc: "Identifier of the mounted file." },
-              owner: { type: "String", doc: "Not supported yet.", default: "" },
+              owner: { type: "String", doc: "A user:group to set for the mounted file (names resolved in the container's /etc/passwd and /etc/group).", default: "" },
               expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
             },
             run: (p: C, a: { path: string; source: F; owner: string; expand: boolean }) =>
-              a.owner
-                ? Effect.fail(unsupported("withMountedFile: owner is not supported yet"))
-                : same(withMount(p.state, {
+              Effect.flatMap(OwnerArg.ofContainer("withMountedFile", p.state, a.owner), (owner) => {
+                const name = baseName(a.source.state.path)
+                // With an owner, the mounted file is a copy of it owned by it (alone in a new snapshot).
+                const owned = owner === undefined
+                  ? undefined
+                  : Op.dirFile(Op.emptyDir, [{ _tag: "Copy", source: a.source.state.op, sourcePath: a.source.state.path, dest: name, include: [], exclude: [], owner }])
+                return same(withMount(p.state, {
                   target: abs(p.state, a.path, a.expand),
-                  source: a.source.state.op,
-                  sourcePath: a.source.state.path,
+                  source: owned ?? a.source.state.op,
+                  sourcePath: owned === undefined ? a.source.state.path : name,
                   kind: "file",
                   readOnly: false
                 }))
+              })
           },
           withMountedCache: {
             kind: "chain",
@@ -293,7 +303,7 @@ export const make = Effect.gen(function*() {
               cache: { type: "CacheVolumeID!", doc: "Identifier of the cache volume to mount." },
               source: { type: "DirectoryID", doc: "Identifier of the directory to use as the cache volume's root (when it is created)." },
               sharing: { type: "CacheSharingMode", doc: "Sharing mode of the cache volume.", default: "SHARED" },
-              owner: { type: "String", doc: "The owner (uid[:gid]) of the cache volume's root when it is created.", default: "" },
+              owner: { type: "String", doc: "A user:group for the cache volume's contents when it is created (names resolved in the container's /etc/passwd and /etc/group).", default: "" },
               expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
             },
             run: (p: C, a: { path: string; cache: Api.Value<CacheVolumeState>; source?: D | null; sharing?: Sharing | null; owner?: string | null; expand: boolean }) =>

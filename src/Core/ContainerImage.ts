@@ -19,6 +19,7 @@ import * as Registry from "../Runtime/Registry.js"
 import * as Api from "./Api.js"
 import { type ApiError, invalid, QueryError } from "./Errors.js"
 import { expandVars } from "./internal/paths.js"
+import * as RegistryAuth from "./RegistryAuth.js"
 import type { ContainerConfig, ContainerState, FileState } from "./State.js"
 
 type C = Api.Value<ContainerState>
@@ -242,13 +243,13 @@ export const make = Effect.gen(function*() {
           publish: {
             kind: "leaf",
             type: "String!",
-            doc: "Pushes the container's image to a registry; returns the reference with the pushed manifest's digest (`ref@sha256:…`). Credentials come from ~/.docker/config.json.",
+            doc: "Pushes the container's image to a registry; returns the reference with the pushed manifest's digest (`ref@sha256:…`). Credentials come from withRegistryAuth, else from ~/.docker/config.json.",
             args: {
               address: { type: "String!", doc: "Registry's address to publish the image to (e.g. \"127.0.0.1:5000/app:latest\")." },
               ...imageArgs,
               registryService: { type: "ID", doc: "Not supported yet: a service to use as the registry." }
             },
-            run: (v: C, a: ImageArgs & { readonly address: string; readonly registryService?: string | null }) =>
+            run: (v: C, a: ImageArgs & { readonly address: string; readonly registryService?: string | null }, ctx) =>
               Effect.gen(function*() {
                 if (a.registryService != null) {
                   return yield* Effect.fail(new QueryError({ reason: "Unsupported", detail: "publish: registryService is not supported yet" }))
@@ -258,7 +259,9 @@ export const make = Effect.gen(function*() {
                   return yield* Effect.fail(invalid(`publish: invalid address ${JSON.stringify(a.address)} (expected [registry/]name[:tag])`))
                 }
                 const { dir } = yield* layout(v, "publish", a)
-                const credentials = yield* Effect.sync(() => Registry.credentialsFor(ref.domain))
+                // withRegistryAuth's credentials for this registry, else the Docker client's config
+                const auth = yield* RegistryAuth.imageAuth(v.state, ref.domain, ctx, `publish ${a.address}`)
+                const credentials = auth?.credentials ?? (yield* Effect.sync(() => Registry.credentialsFor(ref.domain)))
                 const digest = yield* promise(`publish ${a.address}`, () =>
                   Registry.push(dir, OciLayout.readBuilt(dir), ref, credentials))
                 return `${Registry.nameOf(ref)}${ref.tag !== undefined ? `:${ref.tag}` : ""}@${digest}`

@@ -10,6 +10,7 @@ import * as ContainerFs from "./ContainerFs.js"
 import * as EnvVariable from "./EnvVariable.js"
 import * as ContainerImage from "./ContainerImage.js"
 import * as Directory from "./Directory.js"
+import * as DockerBuild from "./DockerBuild.js"
 import * as File from "./File.js"
 import * as Git from "./Git.js"
 import * as Host from "./Host.js"
@@ -17,6 +18,8 @@ import * as Http from "./Http.js"
 import * as Label from "./Label.js"
 import * as Port from "./Port.js"
 import * as Query from "./Query.js"
+import * as RegistryAuth from "./RegistryAuth.js"
+import * as Secret from "./Secret.js"
 import * as Stat from "./Stat.js"
 
 /**
@@ -24,6 +27,6 @@ import * as Stat from "./Stat.js"
  *
  * @category constructors
  */
-export const specs = Effect.all([Query.make, Container.make, ContainerImage.make, Directory.make, File.make, Host.make, Stat.make, Git.make, Http.make, ContainerConfig.make, ContainerFs.make, EnvVariable.make, Label.make, Port.make, CacheVolume.make]).pipe(
+export const specs = Effect.all([Query.make, Container.make, ContainerImage.make, Directory.make, DockerBuild.make, File.make, Host.make, Stat.make, Git.make, Http.make, ContainerConfig.make, ContainerFs.make, EnvVariable.make, Label.make, Port.make, CacheVolume.make, Secret.make, RegistryAuth.make]).pipe(
   Effect.map((xs): ReadonlyArray<Api.ApiSpec> => xs)
 )

@@ -9,8 +9,8 @@ import * as Inspect from "../Dag/Inspect.js"
 import * as Op from "../Dag/Op.js"
 import { Solver } from "../Dag/Solver.js"
 import * as Api from "./Api.js"
-import { QueryError } from "./Errors.js"
 import { exportTree, ioError } from "./internal/hostio.js"
+import * as OwnerArg from "./internal/owner.js"
 import { joinRel, relPath } from "./internal/paths.js"
 import * as Stat from "./Stat.js"
 import type { DirectoryState, FileState } from "./State.js"
@@ -38,6 +38,9 @@ const nameOf = (op: Op.Op): string => {
       return "/"
   }
 }
+
+const dirOwnerDoc = "A user:group to set for the written entries, as numbers (e.g. \"1000:1000\"; a Directory has " +
+  "no /etc/passwd to resolve names); the group defaults to the user."
 
 const change = (v: D, actions: ReadonlyArray<Op.FileAction>) => Effect.succeed(Api.state<DirectoryState>({ op: Op.dirFile(v.state.op, actions) }))
 
@@ -99,14 +102,23 @@ export const make = Effect.gen(function*() {
               source: { type: "DirectoryID!", doc: "The directory to copy." },
               exclude: { type: "[String!]", doc: "Patterns to exclude.", default: [] },
               include: { type: "[String!]", doc: "Patterns to include.", default: [] },
-              gitignore: { type: "Boolean", doc: "Not supported yet.", default: false },
-              owner: { type: "String", doc: "Not supported yet.", default: "" },
-              permissions: { type: "Int", doc: "Not supported yet." }
+              gitignore: { type: "Boolean", doc: "Apply the .gitignore files found in the directory (see docs/compatibility.md).", default: false },
+              owner: { type: "String", doc: dirOwnerDoc, default: "" },
+              permissions: { type: "Int", doc: "Permission bits of every copied file and directory (their own when not set)." }
             },
             run: (v: D, a: { path: string; source: D; exclude: Array<string>; include: Array<string>; gitignore: boolean; owner: string; permissions?: number | null }) =>
-              a.gitignore || a.owner || (a.permissions !== undefined && a.permissions !== null)
-                ? Effect.fail(new QueryError({ reason: "Unsupported", detail: "Directory.withDirectory: gitignore, owner and permissions are not supported yet" }))
-                : change(v, [{ _tag: "Copy", source: a.source.state.op, sourcePath: "", dest: relPath(a.path), include: a.include, exclude: a.exclude }])
+              Effect.flatMap(OwnerArg.ofDirectory("Directory.withDirectory", a.owner), (owner) =>
+                change(v, [{
+                  _tag: "Copy",
+                  source: a.source.state.op,
+                  sourcePath: "",
+                  dest: relPath(a.path),
+                  include: a.include,
+                  exclude: a.exclude,
+                  ...(a.gitignore ? { gitignore: true } : {}),
+                  mode: a.permissions ?? undefined,
+                  ...OwnerArg.field(owner)
+                }]))
           },
           withFile: {
             kind: "chain",
@@ -116,12 +128,11 @@ export const make = Effect.gen(function*() {
               path: { type: "String!", doc: "Location of the copied file (e.g. \"/file.txt\")." },
               source: { type: "FileID!", doc: "The file to copy." },
               permissions: { type: "Int", doc: "Permission bits of the copied file." },
-              owner: { type: "String", doc: "Not supported yet.", default: "" }
+              owner: { type: "String", doc: dirOwnerDoc, default: "" }
             },
             run: (v: D, a: { path: string; source: F; permissions?: number | null; owner: string }) =>
-              a.owner
-                ? Effect.fail(new QueryError({ reason: "Unsupported", detail: "Directory.withFile: owner is not supported yet" }))
-                : change(v, [{
+              Effect.flatMap(OwnerArg.ofDirectory("Directory.withFile", a.owner), (owner) =>
+                change(v, [{
                   _tag: "Copy",
                   source: a.source.state.op,
                   sourcePath: a.source.state.path,
@@ -129,8 +140,9 @@ export const make = Effect.gen(function*() {
                   dest: a.path.endsWith("/") ? joinRel(a.path, posix.basename(a.source.state.path)) : relPath(a.path),
                   include: [],
                   exclude: [],
-                  mode: a.permissions ?? undefined
-                }])
+                  mode: a.permissions ?? undefined,
+                  ...OwnerArg.field(owner)
+                }]))
           },
           withoutFile: {
             kind: "chain",
@@ -229,23 +241,20 @@ export const make = Effect.gen(function*() {
             args: {
               exclude: { type: "[String!]", doc: "Patterns to exclude (e.g. [\"node_modules/\"]).", default: [] },
               include: { type: "[String!]", doc: "Patterns to include (e.g. [\"app/\", \"package.*\"]).", default: [] },
-              gitignore: { type: "Boolean", doc: "Not supported yet.", default: false }
+              gitignore: { type: "Boolean", doc: "Apply the .gitignore files found in the directory (see docs/compatibility.md).", default: false }
             },
             run: (v: D, a: { exclude: Array<string>; include: Array<string>; gitignore: boolean }) =>
-              a.gitignore
-                ? Effect.fail(
-                  new QueryError({ reason: "Unsupported", detail: "Directory.filter: gitignore is not supported yet" })
-                )
-                : Effect.succeed(Api.state<DirectoryState>({
-                  op: Op.dirFile(Op.emptyDir, [{
-                    _tag: "Copy",
-                    source: v.state.op,
-                    sourcePath: "",
-                    dest: "",
-                    include: a.include,
-                    exclude: a.exclude
-                  }])
-                }))
+              Effect.succeed(Api.state<DirectoryState>({
+                op: Op.dirFile(Op.emptyDir, [{
+                  _tag: "Copy",
+                  source: v.state.op,
+                  sourcePath: "",
+                  dest: "",
+                  include: a.include,
+                  exclude: a.exclude,
+                  ...(a.gitignore ? { gitignore: true } : {})
+                }])
+              }))
           },
           diff: {
             kind: "chain",

@@ -34,7 +34,7 @@ export interface GitRefState extends GitRepositoryState {
 type Repo = Api.Value<GitRepositoryState>
 type Ref = Api.Value<GitRefState>
 
-type Kind = "head" | "branch" | "tag" | "ref" | "commit"
+type Kind = "head" | "branch" | "tag" | "ref" | "commit" | "latestVersion"
 
 const unsupported = (what: string) => new QueryError({ reason: "Unsupported", detail: `${what} is not supported yet` })
 
@@ -61,7 +61,18 @@ export const normalizeUrl = (url: string): Effect.Effect<string, QueryError> => 
   return Effect.succeed(`https://${u}`)
 }
 
-const what = (kind: Kind, name: string): string => (kind === "head" ? "HEAD" : `${kind} ${JSON.stringify(name)}`)
+const what = (kind: Kind, name: string): string =>
+  kind === "head" ? "HEAD" : kind === "latestVersion" ? "the latest version" : `${kind} ${JSON.stringify(name)}`
+
+const listRefs = (url: string, kind: "heads" | "tags", patterns: ReadonlyArray<string>) =>
+  Git.listRefs(url, kind, patterns).pipe(
+    Effect.mapError((e) =>
+      new QueryError({
+        reason: "NotFound",
+        detail: `git: cannot list ${kind === "heads" ? "branches" : "tags"} of ${url}: ${e.detail}`
+      })
+    )
+  )
 
 /** Resolves a ref of `url` to a commit with `git ls-remote`. */
 interface Resolved {
@@ -73,6 +84,14 @@ const resolveRemote = (url: string, kind: Kind, name: string): Effect.Effect<Res
   Effect.gen(function*() {
     const notFound = () =>
       new QueryError({ reason: "NotFound", detail: `git: ${what(kind, name)} not found in ${url}` })
+    if (kind === "latestVersion") {
+      // as Dagger: the tags matching `refs/tags/v*` that are valid semantic versions, the highest one
+      const latest = Git.latestSemver(yield* listRefs(url, "tags", ["refs/tags/v*"]))
+      if (latest === undefined) {
+        return yield* new QueryError({ reason: "NotFound", detail: `git: no valid semver tags found in ${url}` })
+      }
+      return yield* resolveRemote(url, "tag", latest)
+    }
     if (kind === "commit" || (kind === "ref" && Git.isFullHash(name.toLowerCase()))) {
       const id = name.toLowerCase()
       if (!Git.isFullHash(id)) {
@@ -215,7 +234,30 @@ export const make = Effect.gen(function*() {
           ref: refField("ref", "Returns details of a ref.", {
             name: "name",
             doc: "Ref's name (can be a commit identifier, a tag name, a branch name, or a fully-qualified ref)."
-          })
+          }),
+          latestVersion: refField("latestVersion", "Returns details for the latest semver tag."),
+          tags: {
+            kind: "leaf",
+            type: "[String!]!",
+            doc: "tags that match any of the given glob patterns.",
+            args: { patterns: { type: "[String!]", doc: "Glob patterns (e.g., \"refs/tags/v*\")." } },
+            run: (v: Repo, a: { patterns?: ReadonlyArray<string> | null }) =>
+              listRefs(v.state.url, "tags", a.patterns ?? [])
+          },
+          branches: {
+            kind: "leaf",
+            type: "[String!]!",
+            doc: "branches that match any of the given glob patterns.",
+            args: { patterns: { type: "[String!]", doc: "Glob patterns (e.g., \"refs/tags/v*\")." } },
+            run: (v: Repo, a: { patterns?: ReadonlyArray<string> | null }) =>
+              listRefs(v.state.url, "heads", a.patterns ?? [])
+          },
+          url: {
+            kind: "leaf",
+            type: "String",
+            doc: "The URL of the git repository.",
+            run: (v: Repo) => Effect.succeed(v.state.url)
+          }
         }
       },
       {

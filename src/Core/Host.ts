@@ -6,7 +6,6 @@ import * as path from "node:path"
 import { HostSync } from "../Dag/HostSync.js"
 import * as Op from "../Dag/Op.js"
 import * as Api from "./Api.js"
-import { QueryError } from "./Errors.js"
 import type { DirectoryState, FileState } from "./State.js"
 
 /**
@@ -43,19 +42,21 @@ export const make = Effect.gen(function*() {
               exclude: { type: "[String!]", doc: "Exclude artifacts that match the given pattern (e.g. [\"node_modules/\", \".git*\"]).", default: [] },
               include: { type: "[String!]", doc: "Include only artifacts that match the given pattern (e.g. [\"app/\", \"package.*\"]).", default: [] },
               noCache: { type: "Boolean", doc: "Always re-read the directory (dirk re-reads it on every call).", default: false },
-              gitignore: { type: "Boolean", doc: "Not supported yet.", default: false }
+              gitignore: {
+                type: "Boolean",
+                doc: "Apply the .gitignore files of the directory and of its parents up to the git work tree's top.",
+                default: false
+              }
             },
             run: (_v, a: { path: string; exclude: Array<string>; include: Array<string>; gitignore: boolean }, ctx) =>
-              a.gitignore
-                ? Effect.fail(new QueryError({ reason: "Unsupported", detail: "host.directory: gitignore is not supported yet" }))
-                : Effect.gen(function*() {
-                  const abs = path.resolve(ctx.workdir, a.path)
-                  const imported = yield* hostSync.importDirectory(abs, { include: a.include, exclude: a.exclude })
-                  return Api.state<DirectoryState>(
-                    { op: Op.local(abs, imported.contentDigest, imported.snapshot) },
-                    imported.contentDigest
-                  )
-                })
+              Effect.gen(function*() {
+                const abs = path.resolve(ctx.workdir, a.path)
+                const imported = yield* hostSync.importDirectory(abs, { include: a.include, exclude: a.exclude }, a.gitignore)
+                return Api.state<DirectoryState>(
+                  { op: Op.local(abs, imported.contentDigest, imported.snapshot) },
+                  imported.contentDigest
+                )
+              })
           },
           file: {
             kind: "chain",

@@ -77,6 +77,31 @@ export interface ContainerState {
   readonly platform: string
   /** Descriptions and health check flags of exposed ports, by `port/protocol`. */
   readonly portInfo?: Readonly<Record<string, PortInfo>> | undefined
+  /** Credentials for later `from` and `publish`, one per registry host (`withRegistryAuth`). */
+  readonly registryAuth?: ReadonlyArray<RegistryAuth> | undefined
+}
+
+/**
+ * A secret: its name and a handle (a keyed hash of its plaintext, see `Secret.ts`); the plaintext itself lives only
+ * in the memory of the session that set it.
+ *
+ * @category models
+ */
+export interface SecretState {
+  readonly name: string
+  readonly handle: string
+}
+
+/**
+ * Credentials for one registry host.
+ *
+ * @category models
+ */
+export interface RegistryAuth {
+  /** `docker.io`, `127.0.0.1:5000`, … */
+  readonly host: string
+  readonly username: string
+  readonly secret: SecretState
 }
 
 /**

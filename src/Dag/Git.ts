@@ -130,3 +130,100 @@ export const checkout = (dir: string, o: CheckoutOptions): Effect.Effect<void, D
       })
     )
   )
+
+/**
+ * The short names of the remote's branches (`refs/heads/…`) or tags (`refs/tags/…`, peeled entries left out) that
+ * match any of `patterns` (git ls-remote patterns: matched against the tail of the full ref name, `*` crosses `/`;
+ * none means all), in git's order (by ref name). git does the matching itself, so the semantics are git's.
+ *
+ * @category constructors
+ */
+export const listRefs = (url: string, kind: "heads" | "tags", patterns: ReadonlyArray<string>) =>
+  Effect.map(run(["ls-remote", `--${kind}`, "--", url, ...patterns]), (out) => {
+    const prefix = `refs/${kind}/`
+    const names: Array<string> = []
+    for (const line of out.split("\n")) {
+      const name = line.split("\t")[1]
+      if (name === undefined || !name.startsWith(prefix) || name.endsWith("^{}")) continue
+      names.push(name.slice(prefix.length))
+    }
+    return names
+  })
+
+interface Semver {
+  readonly major: string
+  readonly minor: string
+  readonly patch: string
+  readonly prerelease: ReadonlyArray<string>
+}
+
+const numeric = /^(0|[1-9][0-9]*)$/
+const ident = /^[0-9A-Za-z-]+$/
+
+/**
+ * Parses a Go-style semantic version: `v` then MAJOR[.MINOR[.PATCH[-PRERELEASE][+BUILD]]] (the shorthands `v1` and
+ * `v1.2` stand for `v1.0.0` and `v1.2.0`), no leading zeros; `undefined` when it is not one.
+ */
+const parseSemver = (v: string): Semver | undefined => {
+  const m = /^v([0-9]+)(?:\.([0-9]+)(?:\.([0-9]+)(?:-([^+]*))?(?:\+(.*))?)?)?$/.exec(v)
+  if (m === null) return undefined
+  const [, major, minor, patch, pre, build] = m
+  if (![major, minor ?? "0", patch ?? "0"].every((n) => numeric.test(n!))) return undefined
+  const prerelease = pre === undefined ? [] : pre.split(".")
+  if (prerelease.some((p) => !ident.test(p) || (/^[0-9]+$/.test(p) && !numeric.test(p)))) return undefined
+  if (build !== undefined && build.split(".").some((p) => !ident.test(p))) return undefined
+  return { major: major!, minor: minor ?? "0", patch: patch ?? "0", prerelease }
+}
+
+/**
+ * Whether `v` is a valid semantic version in Go's sense (a leading `v`, shorthands allowed).
+ *
+ * @category guards
+ */
+export const isSemver = (v: string): boolean => parseSemver(v) !== undefined
+
+const compareNum = (a: string, b: string): number =>
+  a.length !== b.length ? Math.sign(a.length - b.length) : a < b ? -1 : a > b ? 1 : 0
+
+const compareIdent = (a: string, b: string): number => {
+  const an = /^[0-9]+$/.test(a)
+  const bn = /^[0-9]+$/.test(b)
+  if (an && bn) return compareNum(a, b)
+  if (an !== bn) return an ? -1 : 1
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * Compares two semantic versions (build metadata ignored; a prerelease sorts before its release); an invalid version
+ * sorts before every valid one, two invalid ones are equal.
+ *
+ * @category combinators
+ */
+export const compareSemver = (a: string, b: string): number => {
+  const x = parseSemver(a)
+  const y = parseSemver(b)
+  if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? -1 : 1
+  const core = compareNum(x.major, y.major) || compareNum(x.minor, y.minor) || compareNum(x.patch, y.patch)
+  if (core !== 0) return core
+  if (x.prerelease.length === 0 || y.prerelease.length === 0) {
+    return x.prerelease.length === y.prerelease.length ? 0 : x.prerelease.length === 0 ? 1 : -1
+  }
+  for (let i = 0; i < Math.min(x.prerelease.length, y.prerelease.length); i++) {
+    const c = compareIdent(x.prerelease[i]!, y.prerelease[i]!)
+    if (c !== 0) return c
+  }
+  return Math.sign(x.prerelease.length - y.prerelease.length)
+}
+
+/**
+ * The highest semantic version among `tags` (ties between equal versions go to the greater string, as Go's
+ * `semver.Sort` leaves them); `undefined` when none is valid.
+ *
+ * @category combinators
+ */
+export const latestSemver = (tags: ReadonlyArray<string>): string | undefined =>
+  tags.filter(isSemver).reduce<string | undefined>((best, t) => {
+    if (best === undefined) return t
+    const c = compareSemver(t, best)
+    return c > 0 || (c === 0 && t > best) ? t : best
+  }, undefined)

@@ -15,6 +15,7 @@ import { createHash, type Hash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DagError } from "./Errors.js"
+import * as Gitignore from "./Gitignore.js"
 import { errnoCode, ioError, trySync } from "./internal/Fs.js"
 import * as Walk from "./internal/Walk.js"
 import * as PathFilter from "./PathFilter.js"
@@ -105,6 +106,38 @@ export const hashEntries = (root: string, entries: ReadonlyArray<Walk.Entry>): E
     return step
   })
 
+/**
+ * The gitignore matcher of a host directory, as Dagger builds it: rooted at the enclosing git work tree (the nearest
+ * directory up from `root`, `root` included, holding a `.git` entry), with the `.gitignore` files of the directories
+ * between that top and `root` already read; without a `.git` above, rooted at `root`.
+ */
+const gitignoreAbove = (root: string): Gitignore.Matcher => {
+  let top: string | undefined
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, ".git"))) {
+      top = dir
+      break
+    }
+    if (path.dirname(dir) === dir) break
+  }
+  if (top === undefined || top === root) return Gitignore.make()
+  const prefix = path.relative(top, root).split(path.sep).join("/")
+  let m = Gitignore.make({ prefix })
+  const segs = prefix.split("/")
+  for (let i = 0; i < segs.length; i++) {
+    const dir = segs.slice(0, i).join("/")
+    const file = path.join(top, ...segs.slice(0, i), ".gitignore")
+    let text: string | undefined
+    try {
+      text = fs.lstatSync(file).isFile() ? fs.readFileSync(file, "utf8") : undefined
+    } catch (e) {
+      if (errnoCode(e) !== "ENOENT" && errnoCode(e) !== "ENOTDIR") throw e
+    }
+    if (text !== undefined) m = Gitignore.addFile(m, dir, text, true)
+  }
+  return m
+}
+
 const statHost = (abs: string, what: "directory" | "file"): Effect.Effect<fs.Stats, DagError> =>
   Effect.try({
     try: () => fs.statSync(abs),
@@ -121,17 +154,22 @@ export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
   effect: Effect.gen(function*() {
     const snapshots = yield* Snapshots
 
-    /** Imports a host directory (absolute path), keeping what the filters select. */
+    /**
+     * Imports a host directory (absolute path), keeping what the filters select and, with `gitignore`, what the
+     * `.gitignore` files do not exclude.
+     */
     const importDirectory = Effect.fn("HostSync.importDirectory")(function*(
       absPath: string,
-      patterns: PathFilter.Patterns = {}
+      patterns: PathFilter.Patterns = {},
+      gitignore: boolean = false
     ) {
       const root = path.resolve(absPath)
       const st = yield* statHost(root, "directory")
       if (!st.isDirectory()) {
         return yield* new DagError({ reason: "InvalidInput", detail: `not a directory on the host: ${root}` })
       }
-      const entries = yield* Walk.collect(root, PathFilter.make(patterns))
+      const ignore = gitignore ? yield* trySync("read .gitignore files above", root, () => gitignoreAbove(root)) : undefined
+      const entries = yield* Walk.collect(root, PathFilter.make(patterns), ignore)
       const contentDigest = yield* hashEntries(root, entries)
       const snapshot = yield* snapshots.create(contentDigest, (dir) =>
         trySync("copy", root, () => Walk.copyEntriesSync(entries, dir)))
@@ -146,7 +184,7 @@ export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
         return yield* new DagError({ reason: "InvalidInput", detail: `not a regular file on the host: ${abs}` })
       }
       const name = path.basename(abs)
-      const entry: Walk.Entry = { rel: name, abs, type: "file", mode: st.mode & 0o7777, size: st.size, mtime: st.mtime }
+      const entry: Walk.Entry = { rel: name, abs, type: "file", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size, mtime: st.mtime }
       const contentDigest = yield* hashEntries(abs, [entry])
       const snapshot = yield* snapshots.create(contentDigest, (dir) =>
         trySync("copy", abs, () => Walk.copyEntriesSync([entry], dir)))

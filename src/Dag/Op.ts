@@ -46,8 +46,10 @@ export interface ExecCache {
   readonly sharing: "SHARED" | "PRIVATE" | "LOCKED"
   /** A snapshot op whose contents initialize the volume when it is created. */
   readonly source?: Op | undefined
-  /** `uid:gid` of the volume's root when it is created ("" = root). */
+  /** Dagger's `owner` (`user[:group]`) of the volume's root when it is created ("" = root). */
   readonly owner: string
+  /** When `owner` holds names: the rootfs (an image op) whose `/etc/passwd` and `/etc/group` resolve them. */
+  readonly ownerNames?: Op | undefined
 }
 
 /**
@@ -66,12 +68,29 @@ export interface ExecMount {
 }
 
 /**
+ * The owner of the entries an action writes: Dagger's `owner` argument (`user[:group]`, names or numbers, see
+ * `Owner.ts`) and, when it holds names, the rootfs (an image op) whose `/etc/passwd` and `/etc/group` resolve them.
+ *
+ * @category models
+ */
+export interface FileOwner {
+  readonly spec: string
+  readonly names?: Op | undefined
+}
+
+/**
  * Filesystem actions on a snapshot (run by the engine, not in containers).
  *
  * @category models
  */
 export type FileAction =
-  | { readonly _tag: "Mkfile"; readonly path: string; readonly contents: string; readonly mode: number }
+  | {
+    readonly _tag: "Mkfile"
+    readonly path: string
+    readonly contents: string
+    readonly mode: number
+    readonly owner?: FileOwner | undefined
+  }
   | { readonly _tag: "Mkdir"; readonly path: string; readonly mode: number }
   | {
     readonly _tag: "Copy"
@@ -82,9 +101,16 @@ export type FileAction =
     readonly dest: string
     readonly include: ReadonlyArray<string>
     readonly exclude: ReadonlyArray<string>
+    /** Also leave out what the source's `.gitignore` files exclude (`Gitignore.ts`, Dagger's rule). */
+    readonly gitignore?: boolean | undefined
     readonly mode?: number | undefined
+    /** Owner of every copied entry and of the destination directories the copy creates. */
+    readonly owner?: FileOwner | undefined
   }
+  /** Removes `path` (recursively; nothing there is fine); wildcards in it remove every match (`Wildcard.ts`). */
   | { readonly _tag: "Rm"; readonly path: string }
+  /** Sets the owner of `path` and everything below it (symlinks themselves, not their targets). */
+  | { readonly _tag: "Chown"; readonly path: string; readonly owner: FileOwner }
   /** A symbolic link at `path` pointing to `target` (verbatim); parents are created. */
   | { readonly _tag: "Symlink"; readonly path: string; readonly target: string }
   /** Sets the access and modification times of `path` and everything below it (unix seconds). */
@@ -160,6 +186,19 @@ export type Op =
   }
   /** The entries of snapshot `upper` that are new or changed relative to snapshot `lower`, with their parents. */
   | { readonly _tag: "Diff"; readonly digest: string; readonly lower: Op; readonly upper: Op }
+  /** An image built from a Dockerfile in a snapshot (the build context). */
+  | {
+    readonly _tag: "DockerBuild"
+    readonly digest: string
+    /** A snapshot op: the build context. */
+    readonly context: Op
+    /** The Dockerfile's path relative to the context. */
+    readonly dockerfile: string
+    /** `[name, value]` pairs, one per name, sorted by name. */
+    readonly buildArgs: ReadonlyArray<readonly [string, string]>
+    /** The stage to build ("" = the last one). */
+    readonly target: string
+  }
 
 /**
  * Whether an op produces an image (rootfs) or a snapshot (directory), or an exec result.
@@ -171,6 +210,7 @@ export const kindOf = (op: Op): "image" | "snapshot" | "exec" => {
     case "Image":
     case "ScratchImage":
     case "ImageFile":
+    case "DockerBuild":
       return "image"
     case "Exec":
       return "exec"
@@ -192,18 +232,25 @@ export const inputs = (op: Op): ReadonlyArray<Op> => {
       return [
         op.rootfs,
         ...op.mounts.map((m) => m.source),
-        ...(op.meta.caches ?? []).flatMap((c) => (c.source !== undefined ? [c.source] : []))
+        ...(op.meta.caches ?? []).flatMap((c) => (c.source !== undefined ? [c.source] : [])),
+        ...(op.meta.caches ?? []).flatMap((c) => (c.ownerNames !== undefined ? [c.ownerNames] : []))
       ]
     case "ExecOutput":
       return [op.exec]
     case "DirFile":
     case "ImageFile":
-      return [op.input, ...op.actions.flatMap((a) => (a._tag === "Copy" ? [a.source] : []))]
+      return [
+        op.input,
+        ...op.actions.flatMap((a) => (a._tag === "Copy" ? [a.source] : [])),
+        ...op.actions.flatMap((a) => ("owner" in a && a.owner?.names !== undefined ? [a.owner.names] : []))
+      ]
     case "Extract":
     case "Subdir":
       return [op.input]
     case "Diff":
       return [op.lower, op.upper]
+    case "DockerBuild":
+      return [op.context]
     default:
       return []
   }
@@ -212,14 +259,22 @@ export const inputs = (op: Op): ReadonlyArray<Op> => {
 const hash = (value: unknown): string =>
   "sha256:" + createHash("sha256").update(JSON.stringify(value)).digest("hex")
 
+const ownerCanon = (o: FileOwner | undefined): Array<unknown> =>
+  o === undefined ? [] : [["owner", o.spec, o.names?.digest ?? null]]
+
 const actionCanon = (a: FileAction): unknown => {
   switch (a._tag) {
     case "Mkfile":
-      return ["mkfile", a.path, hash(a.contents), a.mode]
+      return ["mkfile", a.path, hash(a.contents), a.mode, ...ownerCanon(a.owner)]
     case "Mkdir":
       return ["mkdir", a.path, a.mode]
     case "Copy":
-      return ["copy", a.source.digest, a.sourcePath, a.dest, a.include, a.exclude, a.mode ?? null]
+      return [
+        "copy", a.source.digest, a.sourcePath, a.dest, a.include, a.exclude, a.mode ?? null, ...ownerCanon(a.owner),
+        ...(a.gitignore === true ? [["gitignore"]] : [])
+      ]
+    case "Chown":
+      return ["chown", a.path, ...ownerCanon(a.owner)]
     case "Rm":
       return ["rm", a.path]
     case "Symlink":
@@ -266,7 +321,15 @@ export const exec = (rootfs: Op, mounts: ReadonlyArray<ExecMount>, meta: ExecMet
     {
       ...meta,
       stdin: hash(meta.stdin),
-      ...(meta.caches !== undefined ? { caches: meta.caches.map((c) => ({ ...c, source: c.source?.digest ?? null })) } : {})
+      ...(meta.caches !== undefined
+        ? {
+          caches: meta.caches.map((c) => ({
+            ...c,
+            source: c.source?.digest ?? null,
+            ...(c.ownerNames !== undefined ? { ownerNames: c.ownerNames.digest } : {})
+          }))
+        }
+        : {})
     }
   ])
 })
@@ -345,6 +408,8 @@ export const describe = (op: Op): string => {
       return `http ${op.url}`
     case "Diff":
       return "diff"
+    case "DockerBuild":
+      return `docker build ${op.dockerfile}${op.target !== "" ? ` --target ${op.target}` : ""}`
   }
 }
 
@@ -372,3 +437,27 @@ export const http = (o: Omit<Extract<Op, { _tag: "Http" }>, "_tag" | "digest">):
   ...o,
   digest: hash(["http", o.url, o.name, o.permissions, o.checksum, o.scope])
 })
+
+/**
+ * An image built from a Dockerfile. Build arguments are canonical: for a name given twice the last value counts, and
+ * their order does not matter. The digest covers the context's digest, the Dockerfile path, the arguments and the
+ * target.
+ *
+ * @category constructors
+ */
+export const dockerBuild = (o: {
+  readonly context: Op
+  readonly dockerfile: string
+  readonly buildArgs: ReadonlyArray<readonly [string, string]>
+  readonly target: string
+}): Op => {
+  const buildArgs = [...new Map(o.buildArgs).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return {
+    _tag: "DockerBuild",
+    context: o.context,
+    dockerfile: o.dockerfile,
+    buildArgs,
+    target: o.target,
+    digest: hash(["docker-build", o.context.digest, o.dockerfile, buildArgs, o.target])
+  }
+}

@@ -48,15 +48,20 @@ import {
   type ResolvedImage,
   type RunSpec
 } from "../Runtime/ContainerRuntime.js"
+import type { Credentials } from "../Runtime/Registry.js"
 import { DagError, ExecError, type SolveError } from "./Errors.js"
 import * as CacheVolumes from "./internal/CacheVolumes.js"
+import * as DockerBuild from "./internal/DockerBuild.js"
 import * as FileActions from "./internal/FileActions.js"
+import * as Owners from "./internal/Owners.js"
 import { copyContents, relPath, resolveIn, tryFs } from "./internal/Fs.js"
 import * as Sources from "./internal/Sources.js"
 import * as Tar from "./internal/Tar.js"
 import * as Walk from "./internal/Walk.js"
 import * as Op from "./Op.js"
+import * as Owner from "./Owner.js"
 import { Snapshots } from "./Snapshots.js"
+import * as Wildcard from "./Wildcard.js"
 
 /**
  * Captured output of an exec.
@@ -87,6 +92,17 @@ export interface ExecResult extends ExecOutcome {
   readonly imageId: string
   /** Output snapshot path per writable directory mount target. */
   readonly outputs: Readonly<Record<string, string>>
+}
+
+/**
+ * Credentials for pulling one image, and a key that names them without holding the password (registry host,
+ * user name and the secret's keyed hash).
+ *
+ * @category models
+ */
+export interface ImageAuth {
+  readonly credentials: Credentials
+  readonly key: string
 }
 
 /**
@@ -157,6 +173,18 @@ const fromContainer = (e: ContainerError): DagError =>
     detail: e.detail,
     cause: e
   })
+
+/** The runtime's "unable to find user/group" as an error naming the user that `withUser` set. */
+const unknownUser = (e: ContainerError, user: string): DagError | undefined => {
+  const m = /unable to find (user|group) ([^:]+): no matching entries in (passwd|group) file/.exec(e.detail)
+  if (m === null) return undefined
+  const file = m[3] === "passwd" ? "/etc/passwd" : "/etc/group"
+  return new DagError({
+    reason: "InvalidInput",
+    detail: `user ${JSON.stringify(user)} (withUser): no such ${m[1]} ${JSON.stringify(m[2])} in the container's ${file}`,
+    cause: e
+  })
+}
 
 const wrongKind = (op: Op.Op, expected: string): DagError =>
   new DagError({ reason: "InvalidInput", detail: `expected ${expected}, got "${Op.describe(op)}" (${op._tag})` })
@@ -238,13 +266,14 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     // -----------------------------------------------------------------------------------------------------------
     // images
 
-    const resolveImage = Effect.fn("Solver.resolveImage")(function*(ref: string) {
+    // With credentials, `auth.key` (which never holds the password) keeps their runs apart from other callers'.
+    const resolveImage = Effect.fn("Solver.resolveImage")(function*(ref: string, auth?: ImageAuth) {
       return yield* once<ResolvedImage>(
-        `ref:${ref}`,
+        auth === undefined ? `ref:${ref}` : `ref:${ref} auth:${auth.key}`,
         `resolve ${ref}`,
-        () => Effect.mapError(runtime.resolveImage(ref), fromContainer)
+        () => Effect.mapError(runtime.resolveImage(ref, auth?.credentials), fromContainer)
       )
-    }) as (ref: string) => Effect.Effect<ResolvedImage, DagError>
+    }) as (ref: string, auth?: ImageAuth) => Effect.Effect<ResolvedImage, DagError>
 
     const image = (op: Op.Op): Effect.Effect<string, SolveError> => {
       switch (op._tag) {
@@ -254,6 +283,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           return once(op.digest, Op.describe(op), () => Effect.mapError(runtime.scratchImage, fromContainer))
         case "ImageFile":
           return once(op.digest, Op.describe(op), () => imageFile(op))
+        case "DockerBuild":
+          return Effect.map(dockerBuild(op), (r) => r.imageId)
         case "ExecOutput":
           return op.output === "rootfs"
             ? Effect.map(execResult(op.exec), (r) => r.imageId)
@@ -262,6 +293,26 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           return Effect.fail(wrongKind(op, "a container rootfs"))
       }
     }
+
+    // Owners of file actions and cache mounts, names resolved in the rootfs they name (lambdas: defined below).
+    const ownerDeps: Owners.Deps = { statPath: (o, p) => statPath(o, p), snapshot: (o) => snapshot(o) }
+    const resolveOwner = Owners.resolver(ownerDeps)
+    const actionOwner = (a: Op.FileAction) => resolveOwner("owner" in a ? a.owner : undefined)
+
+    /** Builds a Dockerfile (once per op digest); the result's config is what `Directory.dockerBuild` starts from. */
+    const dockerBuild = (op: Op.Op): Effect.Effect<ResolvedImage, SolveError> =>
+      op._tag !== "DockerBuild"
+        ? Effect.fail(wrongKind(op, "a docker build"))
+        : once(op.digest, Op.describe(op), () =>
+          Effect.gen(function*() {
+            const ctx = yield* DockerBuild.context(yield* snapshot(op.context), op.dockerfile)
+            return yield* pool.withPermits(1)(runtime.buildImage({
+              context: () => Tar.pack(ctx.items),
+              dockerfile: ctx.dockerfile,
+              buildArgs: Object.fromEntries(op.buildArgs),
+              target: op.target
+            })).pipe(Effect.mapError(fromContainer))
+          }))
 
     const imageFile = (op: Extract<Op.Op, { _tag: "ImageFile" }>): Effect.Effect<string, SolveError> =>
       Effect.gen(function*() {
@@ -290,17 +341,42 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
             current = yield* removeInImage(current, a.path)
             continue
           }
-          const items = yield* FileActions.tarItems(a, sources[i])
+          const owner = yield* actionOwner(a)
+          const owned = owner === undefined
+            ? undefined
+            : { owner, newDirs: yield* Owners.newDirs(ownerDeps, op.input, a) }
+          const items = yield* FileActions.tarItems(a, sources[i], owned)
           pending.push({ path: "/", tar: () => Tar.pack(items) })
         }
         yield* flush
         return current
       })
 
+    /**
+     * Wildcards in a removal path are resolved in the engine: the literal directory's archive is listed (entry
+     * names only; no binary in the image needed) and matched (`Wildcard.ts`); no match leaves the image as is.
+     */
+    const wildcardTargets = (imageId: string, wild: Wildcard.Split): Effect.Effect<Array<string>, SolveError> =>
+      Effect.gen(function*() {
+        const dir = "/" + wild.literal
+        const names = yield* runtime.getArchive(imageId, dir === "/" ? "/" : dir + "/", Tar.listNames).pipe(
+          Effect.catchIf((e) => e._tag === "ContainerError" && e.reason === "PathNotFound", () => Effect.succeed([])),
+          Effect.mapError((e) => (e._tag === "ContainerError" ? fromContainer(e) : e))
+        )
+        // entry names: "/x/y" for the root, "<basename>/x/y" otherwise
+        const rels = names.map((n) => n.replace(/^\/+|\/+$/g, "")).map((n) =>
+          dir === "/" ? n : n.split("/").slice(1).join("/")
+        ).filter((n) => n !== "")
+        return Wildcard.select(wild.pattern, rels).map((m) => path.posix.join(dir, m))
+      })
+
     /** Removes `target` (recursively, a missing path is fine) from an image by running `rm -rf` in it. */
     const removeInImage = (imageId: string, target: string): Effect.Effect<string, SolveError> =>
       Effect.gen(function*() {
-        const abs = path.posix.resolve("/", target)
+        const wild = Wildcard.split(path.posix.resolve("/", target))
+        const targets = wild === undefined ? [path.posix.resolve("/", target)] : yield* wildcardTargets(imageId, wild)
+        if (targets.length === 0) return imageId
+        const abs = targets.join(" ")
         if (abs === "/") return yield* new DagError({ reason: "InvalidInput", detail: "cannot remove /" })
         const noRm = (why: string) =>
           new DagError({
@@ -309,7 +385,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           })
         const result = yield* pool.withPermits(1)(runtime.run({
           image: imageId,
-          args: ["rm", "-rf", "--", abs],
+          args: ["rm", "-rf", "--", ...targets],
           env: [`PATH=${defaultPath}`],
           workdir: "/",
           user: "0:0",
@@ -391,27 +467,31 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
 
     const dirFile = (op: Extract<Op.Op, { _tag: "DirFile" }>, ctx: RunCtx): Effect.Effect<string, SolveError> =>
       Effect.gen(function*() {
-        const [input, sources] = yield* Effect.all([
+        const [input, sources, owners] = yield* Effect.all([
           snapshot(op.input),
           Effect.forEach(op.actions, (a) => (a._tag === "Copy" ? snapshot(a.source) : Effect.succeed(undefined)), {
             concurrency: "unbounded"
-          })
+          }),
+          Effect.forEach(op.actions, actionOwner, { concurrency: "unbounded" })
         ], { concurrency: "unbounded" })
+        const ownerKey = (i: number) => (owners[i] === undefined ? [] : [Owner.format(owners[i])])
         const key = keyOf([
           "dir-file",
           input,
           op.actions.map((a, i) =>
             a._tag === "Mkfile"
-              ? ["mkfile", a.path, sha256Hex(a.contents), a.mode]
+              ? ["mkfile", a.path, sha256Hex(a.contents), a.mode, ...ownerKey(i)]
               : a._tag === "Copy"
-              ? ["copy", sources[i], a.sourcePath, a.dest, a.include, a.exclude, a.mode ?? null]
+              ? ["copy", sources[i], a.sourcePath, a.dest, a.include, a.exclude, a.mode ?? null, ...ownerKey(i)]
+              : a._tag === "Chown"
+              ? ["chown", a.path, ...ownerKey(i)]
               : a
           )
         ])
         const r = yield* snapshots.createWith(key, (dir) =>
           copyContents(input, dir).pipe(
             Effect.zipRight(
-              Effect.forEach(op.actions, (a, i) => FileActions.apply(dir, a, sources[i]), { discard: true })
+              Effect.forEach(op.actions, (a, i) => FileActions.apply(dir, a, sources[i], owners[i]), { discard: true })
             )
           ))
         ctx.cached = !r.created
@@ -509,7 +589,12 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
               yield* copyContents(src, copy)
               outputs.push([m.target, copy])
             } else {
-              yield* tryFs("copy", m.sourcePath, () => fs.promises.copyFile(src, copy, fs.constants.COPYFILE_FICLONE))
+              yield* tryFs("copy", m.sourcePath, async () => {
+                await fs.promises.copyFile(src, copy, fs.constants.COPYFILE_FICLONE)
+                const st = await fs.promises.stat(src)
+                await fs.promises.chown(copy, st.uid, st.gid) // the copy keeps the file's owner (and mode)
+                await fs.promises.chmod(copy, st.mode & 0o7777)
+              })
             }
             return { source: copy, target: m.target, readOnly: false } satisfies Bind
           }), { concurrency: "unbounded" })
@@ -536,7 +621,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         }
         const combined: Array<Buffer> = []
         const result = yield* withCaches(cacheBinds, pool.withPermits(1)(runtime.run(spec))).pipe(
-          Effect.mapError(fromContainer)
+          Effect.mapError((e) => unknownUser(e, meta.user) ?? fromContainer(e))
         )
         const stdout = result.stdout.toString("utf8")
         const stderr = result.stderr.toString("utf8")
@@ -609,8 +694,12 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       readonly slot?: number
     }
 
-    const cacheBind = (c: Op.ExecCache): Effect.Effect<CacheBind, SolveError> =>
+    const cacheBind = (mounted: Op.ExecCache): Effect.Effect<CacheBind, SolveError> =>
       Effect.gen(function*() {
+        // The owner resolved to numbers (names in the container's rootfs at withMountedCache) names the volume.
+        const ids = yield* resolveOwner(mounted.owner === "" ? undefined : { spec: mounted.owner, names: mounted.ownerNames })
+        const { ownerNames: _, ...rest } = mounted
+        const c: Op.ExecCache = { ...rest, owner: ids === undefined ? "" : Owner.format(ids) }
         const root = c.source !== undefined ? yield* snapshot(c.source) : undefined
         const source = root !== undefined ? { root, entries: yield* Walk.collect(root) } : undefined
         let slot: number | undefined
@@ -693,6 +782,9 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       ) => Effect.Effect<Option.Option<PathStat>, SolveError>,
       execResult: Effect.fn("Solver.execResult")(execResult) as (op: Op.Op) => Effect.Effect<ExecResult, SolveError>,
       resolveImage,
+      dockerBuild: Effect.fn("Solver.dockerBuild")(dockerBuild) as (
+        op: Op.Op
+      ) => Effect.Effect<ResolvedImage, SolveError>,
       events,
       subscribe,
       track

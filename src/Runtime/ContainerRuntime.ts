@@ -4,6 +4,7 @@
  */
 import { Context, Effect, Layer, type Option, Schema } from "effect"
 import type { Readable } from "node:stream"
+import type { Credentials } from "./Registry.js"
 
 /**
  * The parts of an image's config that a container inherits.
@@ -128,12 +129,30 @@ export interface ArchivePut {
 }
 
 /**
+ * An image build from a Dockerfile (`docker build`).
+ *
+ * @category models
+ */
+export interface BuildSpec {
+  /** Produces a fresh tar stream of the build context. */
+  readonly context: () => Readable
+  /** The Dockerfile's path inside the context (relative, `/`-separated). */
+  readonly dockerfile: string
+  /** Build arguments (`ARG`), by name. */
+  readonly buildArgs: Readonly<Record<string, string>>
+  /** The stage to build ("" = the last one). */
+  readonly target: string
+  /** Called with each line of build output as it arrives (progress display). */
+  readonly onOutput?: (line: string) => void
+}
+
+/**
  * Errors of the container runtime.
  *
  * @category errors
  */
 export class ContainerError extends Schema.TaggedError<ContainerError>()("ContainerError", {
-  reason: Schema.Literal("ImageNotFound", "DaemonUnavailable", "CreateFailed", "RunFailed", "CommitFailed", "ArchiveFailed", "PathNotFound"),
+  reason: Schema.Literal("ImageNotFound", "DaemonUnavailable", "CreateFailed", "RunFailed", "CommitFailed", "ArchiveFailed", "PathNotFound", "BuildFailed"),
   detail: Schema.String,
   image: Schema.optional(Schema.String),
   containerId: Schema.optional(Schema.String),
@@ -150,8 +169,11 @@ export class ContainerError extends Schema.TaggedError<ContainerError>()("Contai
  * @category tags
  */
 export class ContainerRuntime extends Context.Tag("dirk/Runtime/ContainerRuntime")<ContainerRuntime, {
-  /** A reference present in the local image store is used as is; otherwise it is pulled. */
-  readonly resolveImage: (ref: string) => Effect.Effect<ResolvedImage, ContainerError>
+  /**
+   * A reference present in the local image store is used as is; otherwise it is pulled, with `credentials` when
+   * given, else with those of the Docker client's config for the reference's registry (`Registry.credentialsFor`).
+   */
+  readonly resolveImage: (ref: string, credentials?: Credentials) => Effect.Effect<ResolvedImage, ContainerError>
   /** An empty image (no files), created once and reused. */
   readonly scratchImage: Effect.Effect<string, ContainerError>
   /** Create, attach, start, wait, optionally commit, and always remove a container. Interruption removes it too. */
@@ -179,6 +201,12 @@ export class ContainerRuntime extends Context.Tag("dirk/Runtime/ContainerRuntime
   readonly ownLabels: Readonly<Record<string, string>>
   /** Loads a docker archive (`manifest.json`, config, layers) into the image store (`docker load`). */
   readonly loadImage: (tar: () => Readable) => Effect.Effect<void, ContainerError>
+  /**
+   * Builds an image from a Dockerfile. The image carries this runtime's labels (removed with its owner); its config's
+   * labels are the Dockerfile's, without the runtime's own. A failed build is a "BuildFailed" error naming the
+   * failing step, with the tail of its output.
+   */
+  readonly buildImage: (spec: BuildSpec) => Effect.Effect<ResolvedImage, ContainerError>
   /** Removes every object carrying this engine's labels, or all objects of one owner. */
   readonly cleanup: (owner?: string) => Effect.Effect<void>
 }>() {}
@@ -199,6 +227,7 @@ export const layerTest = (impl: Partial<ContainerRuntime["Type"]>): Layer.Layer<
     ownLabels: {},
     saveImage: () => Effect.dieMessage("ContainerRuntime.saveImage not implemented in this test"),
     loadImage: () => Effect.dieMessage("ContainerRuntime.loadImage not implemented in this test"),
+    buildImage: () => Effect.dieMessage("ContainerRuntime.buildImage not implemented in this test"),
     cleanup: () => Effect.void,
     ...impl
   })

@@ -15,6 +15,7 @@ import type { Duplex, Readable } from "node:stream"
 import { Writable } from "node:stream"
 import {
   type ArchivePut,
+  type BuildSpec,
   ContainerError,
   ContainerRuntime,
   type ImageConfig,
@@ -24,6 +25,7 @@ import {
   type RunSpec,
   type VolumeOptions
 } from "./ContainerRuntime.js"
+import * as DockerBuild from "./internal/dockerBuild.js"
 import * as DockerErrors from "./internal/dockerErrors.js"
 import * as Tar from "./internal/tar.js"
 import * as Registry from "./Registry.js"
@@ -345,7 +347,7 @@ export const make = (options?: { readonly owner?: string }) =>
         return Effect.sync(() => (stream as Readable).destroy())
       })
 
-    const resolveImage = Effect.fn("ContainerRuntime.resolveImage")(function*(ref: string) {
+    const resolveImage = Effect.fn("ContainerRuntime.resolveImage")(function*(ref: string, explicit?: Registry.Credentials) {
       const invalid = invalidReference(ref)
       if (invalid !== undefined) {
         return yield* new ContainerError({ reason: "ImageNotFound", detail: `invalid image address ${JSON.stringify(ref)}: ${invalid}`, image: ref })
@@ -358,7 +360,8 @@ export const make = (options?: { readonly owner?: string }) =>
       yield* Effect.logDebug(`pulling ${ref}`)
       const pullCtx: CallContext = { reason: "ImageNotFound", detail: notFound, image: ref }
       const parsed = Registry.parseReference(ref)
-      const credentials = parsed === undefined ? undefined : yield* Effect.sync(() => Registry.credentialsFor(parsed.domain))
+      const credentials = explicit ??
+        (parsed === undefined ? undefined : yield* Effect.sync(() => Registry.credentialsFor(parsed.domain)))
       const authconfig = credentials === undefined || parsed === undefined
         ? {}
         : { authconfig: { ...credentials, serveraddress: parsed.domain === "docker.io" ? "https://index.docker.io/v1/" : parsed.domain } }
@@ -767,7 +770,33 @@ export const make = (options?: { readonly owner?: string }) =>
 
     yield* Effect.annotateLogs(Effect.logDebug(`Docker runtime at ${host}, owner ${owner}`), "component", "runtime")
 
-    return ContainerRuntime.of({ resolveImage, scratchImage, run, putArchives, getArchive, statPath, ownLabels, saveImage, loadImage, cleanup })
+    // BuildKit (see internal/dockerBuild.ts): the final image, labelled like every other, is all a build leaves.
+    const buildImage = Effect.fn("ContainerRuntime.buildImage")(function*(spec: BuildSpec) {
+      const imageId = yield* DockerBuild.build(docker, spec, ownLabels, (detail, cause) => {
+        const code = cause === undefined ? undefined : DockerErrors.unreachableCode(cause)
+        if (code !== undefined) return unreachable(host, code, cause)
+        return new ContainerError({
+          reason: "BuildFailed",
+          detail: cause === undefined
+            ? detail
+            : `docker build of ${spec.dockerfile}: ${detail}: ${DockerErrors.daemonMessage(cause)}`,
+          ...(cause !== undefined ? { cause } : {})
+        })
+      })
+      const info = yield* inspectImage(imageId)
+      if (Option.isNone(info)) {
+        return yield* new ContainerError({
+          reason: "BuildFailed",
+          detail: `the built image ${imageId} is missing`,
+          image: imageId
+        })
+      }
+      const config = imageConfig(info.value)
+      const labels = Object.fromEntries(Object.entries(config.labels).filter(([k]) => !(k in ownLabels)))
+      return { imageId: info.value.Id, config: { ...config, labels } } satisfies ResolvedImage
+    })
+
+    return ContainerRuntime.of({ resolveImage, scratchImage, run, putArchives, getArchive, statPath, ownLabels, saveImage, loadImage, buildImage, cleanup })
   })
 
 /**

@@ -51,6 +51,30 @@ export const parseReference = (ref: string): Reference | undefined => {
 }
 
 /**
+ * The registry host an address names, as `withRegistryAuth` takes it: a host (`127.0.0.1:5000`, `registry.example.com`,
+ * `localhost:5000`, with or without `http(s)://` and a path), or an image address (`127.0.0.1:5000/app:1`, `alpine`:
+ * Docker Hub). Docker Hub's names (`index.docker.io`, `registry-1.docker.io`, `https://index.docker.io/v1/`) are
+ * `docker.io`. `undefined` when no host can be read from it.
+ *
+ * @category parsing
+ */
+export const authHost = (address: string): string | undefined => {
+  const plain = address.trim().replace(/^https?:\/\//i, "").replace(/\/+$/, "")
+  if (plain === "") return undefined
+  const slash = plain.indexOf("/")
+  let first = (slash >= 0 ? plain.slice(0, slash) : plain).replace(/@.*$/, "").toLowerCase()
+  // alone, a name's `:suffix` is a tag unless it is a port (`alpine:3.20`, but `127.0.0.1:5000`)
+  if (slash < 0) first = first.replace(/:(?!\d+$)[^:]*$/, "")
+  // a host has a dot or a port, or is `localhost`; anything else is an image on Docker Hub
+  const isHost = first.includes(".") || first.includes(":") || first === "localhost" || first.startsWith("[")
+  if (!isHost) return /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(first) ? "docker.io" : undefined
+  if (["docker.io", "index.docker.io", "registry-1.docker.io"].includes(first)) return "docker.io"
+  return /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/.test(first)
+    ? first
+    : undefined
+}
+
+/**
  * The canonical name of a reference (`domain/repository`).
  *
  * @category getters

@@ -73,7 +73,32 @@ await connect(async (client) => {
     include: await dir.filter({ include: ["sub/**/*.md"] }).glob("**"),
     exclude: await dir.filter({ exclude: ["sub"] }).glob("**")
   }))
-  await step(r, "filterGitignore", () => dir.filter({ gitignore: true }).entries())
+  // .gitignore files: the root one and a nested one that re-includes; a negation below an excluded directory
+  const ignoring = dir
+    .withNewFile(".gitignore", "*.md\n!keep.md\nbuild/\n!build/keep.txt\n")
+    .withNewFile("sub/.gitignore", "!b.md\n")
+    .withNewFile("keep.md", "K")
+    .withNewFile("build/out.js", "O")
+    .withNewFile("build/keep.txt", "T")
+  await step(r, "filterGitignore", () => ignoring.filter({ gitignore: true }).glob("**"))
+  await step(r, "withDirectoryGitignore", () => client.directory().withDirectory("x", ignoring, { gitignore: true }).glob("x/**"))
+  await step(r, "containerWithDirectoryGitignore", () =>
+    base.withDirectory("/g", ignoring, { gitignore: true }).withExec(["find", "/g", "-type", "f"]).stdout()
+      .then((s) => s.trim().split("\n").sort()))
+  await step(r, "hostGitignore", async () => {
+    const root = path.join(tmp, "repo")
+    fs.mkdirSync(path.join(root, ".git"), { recursive: true })
+    fs.mkdirSync(path.join(root, "app", "node_modules", "x"), { recursive: true })
+    fs.writeFileSync(path.join(root, ".gitignore"), "node_modules/\n*.log\n")
+    fs.writeFileSync(path.join(root, "app", "index.js"), "i")
+    fs.writeFileSync(path.join(root, "app", "debug.log"), "l")
+    fs.writeFileSync(path.join(root, "app", "node_modules", "x", "y.js"), "y")
+    return {
+      // the parent's .gitignore (up to the work tree's top, marked by .git) applies to a subdirectory
+      sub: await client.host().directory(path.join(root, "app"), { gitignore: true }).glob("**"),
+      without: await client.host().directory(path.join(root, "app")).glob("**")
+    }
+  })
   await step(r, "timestamps", () =>
     base.withMountedDirectory("/m", dir.withTimestamps(1672531199))
       .withExec(["sh", "-c", "stat -c %Y /m/a.txt /m/sub /m/sub/deep/c.md"]).stdout())

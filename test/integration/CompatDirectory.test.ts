@@ -29,7 +29,17 @@ describe("Directory, with Dagger's client", () => {
     expect(out.digest.execModes).toEqual(["644\n", "755\n"])
     expect(out.diff).toEqual(["new.txt", "sub", "sub/deep", "sub/deep/c.md"])
     expect(out.filter).toEqual({ include: ["sub", "sub/b.md", "sub/deep", "sub/deep/c.md"], exclude: ["a.txt", "empty"] })
-    expect(out.filterGitignore.error).toContain("gitignore is not supported yet")
+    expect(out.filterGitignore).toEqual([
+      ".gitignore", "a.txt", "build", "build/keep.txt", "empty", "keep.md", "sub", "sub/.gitignore", "sub/b.md", "sub/deep"
+    ])
+    expect(out.withDirectoryGitignore).toEqual(["x", ...out.filterGitignore.map((p: string) => `x/${p}`)])
+    expect(out.containerWithDirectoryGitignore).toEqual([
+      "/g/.gitignore", "/g/a.txt", "/g/build/keep.txt", "/g/keep.md", "/g/sub/.gitignore", "/g/sub/b.md"
+    ])
+    expect(out.hostGitignore).toEqual({
+      sub: ["index.js"],
+      without: ["debug.log", "index.js", "node_modules", "node_modules/x", "node_modules/x/y.js"]
+    })
     expect(out.timestamps).toBe("1672531199\n1672531199\n1672531199\n")
     expect(out.name).toEqual(["/", "deep/", "etc/"])
     expect(out.binary).toEqual({ size: 256, containerSize: 256, dirExportEqual: true, fileExportEqual: true })

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dirk, repoRoot } from "../support/cli.js"
-import { makeRepo, startGitDaemon, startHttpServer, type TestRepo } from "../support/sources.js"
+import { git, makeRepo, startGitDaemon, startHttpServer, type TestRepo } from "../support/sources.js"
 
 let repo: TestRepo
 let daemon: Awaited<ReturnType<typeof startGitDaemon>>
@@ -15,6 +15,14 @@ const sha = "sha256:" + createHash("sha256").update(payload).digest("hex")
 
 beforeAll(async () => {
   repo = makeRepo()
+  // semver tags for tags() and latestVersion: v1.10.0 (annotated, on feature) beats v1.9.0 by number, its own
+  // prerelease, and the invalid v01.20.0 / vnext
+  git(repo.bare, "tag", "v1.9.0", repo.second)
+  git(repo.bare, "tag", "-a", "-m", "1.10", "v1.10.0", repo.feature)
+  git(repo.bare, "tag", "v1.10.0-rc.1", repo.second)
+  git(repo.bare, "tag", "v01.20.0", repo.second)
+  git(repo.bare, "tag", "vnext", repo.second)
+  git(repo.bare, "tag", "next", repo.first)
   daemon = await startGitDaemon(repo.base)
   server = await startHttpServer({ "/files/data.txt": { body: payload } })
 })
@@ -44,6 +52,19 @@ describe("Dagger's client: sources", () => {
     expect(out.byId).toBe(repo.feature)
     expect(out.missingBranch.error).toContain(`git: branch "nope" not found in ${repo.bare}`)
     expect(out.missingRepo.error).toMatch(/\/nonexistent\/repo\.git.*does not appear to be a git repository/s)
+    expect(out.branches).toEqual(["feature", "main"])
+    expect(out.branchesMatching).toEqual(["main"])
+    expect(out.tags).toEqual(["next", "v01.20.0", "v1", "v1.10.0", "v1.10.0-rc.1", "v1.9.0", "vnext"])
+    expect(out.tagsMatching).toEqual(["next", "v1.10.0", "v1.10.0-rc.1", "v1.9.0"])
+    expect(out.tagsTail).toEqual(["v1"])
+    expect(out.tagsNone).toEqual([])
+    expect(out.url).toBe(repo.bare)
+    expect(out.daemonUrl).toBe(daemon.url("repo.git"))
+    expect(out.latestRef).toBe("refs/tags/v1.10.0")
+    expect(out.latestCommit).toBe(repo.feature)
+    expect(out.latestTree).toBe("feature\n")
+    expect(out.daemonTags).toEqual(["v1", "v1.10.0", "v1.10.0-rc.1", "v1.9.0"])
+    expect(out.tagsMissingRepo.error).toMatch(/git: cannot list tags of \/nonexistent\/repo\.git: .*does not appear/s)
     expect(out.unsupported.error).toContain("git: sshKnownHosts is not supported yet")
   })
 

@@ -243,9 +243,13 @@ describe("Container mounts", () => {
     expect((await Promise.all([1, 2].map((i) => go("SHARED", ids.shared.id, i)))).sort()).toEqual(["alone\n", "overlap\n"])
   })
 
-  it("an owner name on a cache mount is not supported yet (clear error)", async () => {
-    const msg = await fails(`{ ${base} { withMountedCache(path: "/c", cache: "${(await ok(`{ cacheVolume(key: "${key()}") { id } }`)).cacheVolume.id}", owner: "nobody") { id } } }`)
-    expect(msg).toMatch(/owner "nobody"/)
+  it("an owner name on a cache mount resolves in the container's /etc/passwd; an unknown one is an error naming it", async () => {
+    const mount = async (owner: string) =>
+      `withMountedCache(path: "/c", cache: "${(await ok(`{ cacheVolume(key: "${key()}") { id } }`)).cacheVolume.id}", owner: "${owner}")`
+    const d = await ok(`{ ${base} { ${await mount("nobody")} { withExec(args: ["stat", "-c", "%U", "/c"]) { stdout } } } }`)
+    expect(d.container.from.withMountedCache.withExec.stdout).toBe("nobody\n")
+    const msg = await fails(`{ ${base} { ${await mount("nobodyx")} { withExec(args: ["true"]) { stdout } } } }`)
+    expect(msg).toContain(`owner "nobodyx": no such user "nobodyx" in /etc/passwd`)
   })
 })
 

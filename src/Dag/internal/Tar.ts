@@ -9,10 +9,18 @@ import * as TarFs from "tar-fs"
 import * as TarStream from "tar-stream"
 import { DagError } from "../Errors.js"
 
+/** An entry's owner in an archive (root when not given). */
+export interface ItemOwner {
+  readonly uid?: number | undefined
+  readonly gid?: number | undefined
+}
+
 /**
- * One archive entry. Names are relative (no leading `/`); owners are always root.
+ * One archive entry. Names are relative (no leading `/`); owners are root unless `uid`/`gid` are given.
  */
-export type Item =
+export type Item = ItemOwner & ItemBody
+
+type ItemBody =
   | { readonly type: "file"; readonly name: string; readonly mode: number; readonly mtime: Date; readonly data: Buffer }
   | {
     readonly type: "file"
@@ -28,7 +36,7 @@ export type Item =
 const writeItem = (pack: TarStream.Pack, item: Item): Promise<void> =>
   new Promise<void>((resolve, reject) => {
     const done = (err?: Error | null) => (err ? reject(err) : resolve())
-    const base = { name: item.name, mtime: item.mtime, uid: 0, gid: 0 }
+    const base = { name: item.name, mtime: item.mtime, uid: item.uid ?? 0, gid: item.gid ?? 0 }
     switch (item.type) {
       case "dir":
         pack.entry({ ...base, type: "directory", mode: item.mode }, done)
@@ -98,5 +106,41 @@ export const extractTo = (tar: Readable, dir: string): Effect.Effect<void, DagEr
     return Effect.sync(() => {
       tar.destroy()
       extractor.destroy()
+    })
+  })
+
+/**
+ * The entry names of a tar stream, in order (contents are skipped), for resolving wildcards in an image.
+ */
+export const listNames = (tar: Readable): Effect.Effect<Array<string>, DagError> =>
+  Effect.async<Array<string>, DagError>((resume) => {
+    const names: Array<string> = []
+    let settled = false
+    const fail = (cause: unknown) => {
+      if (settled) return
+      settled = true
+      resume(Effect.fail(new DagError({
+        reason: "Io",
+        detail: `read archive: ${cause instanceof Error ? cause.message : String(cause)}`,
+        cause
+      })))
+    }
+    const extract = TarStream.extract()
+    extract.on("entry", (header, stream, next) => {
+      names.push(header.name)
+      stream.on("end", next)
+      stream.resume()
+    })
+    extract.on("finish", () => {
+      if (settled) return
+      settled = true
+      resume(Effect.succeed(names))
+    })
+    extract.on("error", fail)
+    tar.on("error", fail)
+    tar.pipe(extract)
+    return Effect.sync(() => {
+      tar.destroy()
+      extract.destroy()
     })
   })

@@ -8,8 +8,9 @@ import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import type { DagError } from "../Errors.js"
+import * as Gitignore from "../Gitignore.js"
 import * as PathFilter from "../PathFilter.js"
-import { ioError } from "./Fs.js"
+import { errnoCode, ioError } from "./Fs.js"
 
 /**
  * One walked entry. `rel` is `/`-separated and relative to the walk's root (never `""`: the root is not reported).
@@ -20,6 +21,8 @@ export interface Entry {
   readonly type: "file" | "dir" | "symlink"
   /** Permission bits (`mode & 0o7777`). */
   readonly mode: number
+  readonly uid: number
+  readonly gid: number
   readonly size: number
   readonly mtime: Date
   /** For symlinks. */
@@ -27,7 +30,7 @@ export interface Entry {
 }
 
 const toEntry = (abs: string, rel: string, st: fs.Stats): Entry | undefined => {
-  const base = { rel, abs, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime }
+  const base = { rel, abs, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size, mtime: st.mtime }
   if (st.isDirectory()) return { ...base, type: "dir", size: 0 }
   if (st.isFile()) return { ...base, type: "file" }
   if (st.isSymbolicLink()) return { ...base, type: "symlink", size: 0, linkTarget: fs.readlinkSync(abs) }
@@ -36,18 +39,40 @@ const toEntry = (abs: string, rel: string, st: fs.Stats): Entry | undefined => {
 
 const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
+/** The matcher with the patterns of `absDir/.gitignore` (a regular file; `rel` is the directory's path) added. */
+const withGitignore = (m: Gitignore.Matcher, rel: string, absDir: string): Gitignore.Matcher => {
+  const file = path.join(absDir, ".gitignore")
+  let st: fs.Stats
+  try {
+    st = fs.lstatSync(file)
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return m
+    throw e
+  }
+  return st.isFile() ? Gitignore.addFile(m, rel, fs.readFileSync(file, "utf8")) : m
+}
+
+/** A path is kept when both the filter and the gitignore rules keep it. */
+const both = (a: PathFilter.Decision, b: Gitignore.Decision): PathFilter.Decision =>
+  a === "skip" || b === "skip" ? "skip" : a === "keep" && b === "keep" ? "keep" : "descend"
+
 function* walkDir(
   absDir: string,
   relDir: string,
   filter: PathFilter.PathFilter,
-  pending: Array<Entry>
+  pending: Array<Entry>,
+  ignore?: Gitignore.Matcher
 ): Generator<Entry> {
   const names = fs.readdirSync(absDir).sort(compareNames)
   for (const name of names) {
     const abs = path.join(absDir, name)
     const rel = relDir === "" ? name : relDir + "/" + name
     const st = fs.lstatSync(abs)
-    const decision = filter.decide(rel, st.isDirectory())
+    let decision = filter.decide(rel, st.isDirectory())
+    if (decision === "skip") continue
+    // gitignore: a directory's own .gitignore is read before deciding it (its negations may re-include below it)
+    const inner = ignore !== undefined && st.isDirectory() ? withGitignore(ignore, rel, abs) : ignore
+    if (inner !== undefined) decision = both(decision, Gitignore.decide(inner, rel, st.isDirectory()))
     if (decision === "skip") continue
     const entry = toEntry(abs, rel, st)
     if (entry === undefined) continue
@@ -55,10 +80,10 @@ function* walkDir(
       if (decision === "keep") {
         yield* pending.splice(0)
         yield entry
-        yield* walkDir(abs, rel, filter, pending)
+        yield* walkDir(abs, rel, filter, pending, inner)
       } else {
         pending.push(entry)
-        yield* walkDir(abs, rel, filter, pending)
+        yield* walkDir(abs, rel, filter, pending, inner)
         // nothing below was kept: forget it
         const i = pending.indexOf(entry)
         if (i >= 0) pending.splice(i)
@@ -73,8 +98,16 @@ function* walkDir(
 /**
  * A synchronous iterator over the entries below `root` (depth-first, names sorted), parents before children.
  */
-export const iterate = (root: string, filter: PathFilter.PathFilter = PathFilter.all): Iterator<Entry> =>
-  walkDir(root, "", filter, [])
+export const iterate = (
+  root: string,
+  filter: PathFilter.PathFilter = PathFilter.all,
+  ignore?: Gitignore.Matcher
+): Iterator<Entry> => walkRoot(root, filter, ignore)
+
+/** The root's own .gitignore is read on the first step (inside the caller's error handling). */
+function* walkRoot(root: string, filter: PathFilter.PathFilter, ignore: Gitignore.Matcher | undefined): Generator<Entry> {
+  yield* walkDir(root, "", filter, [], ignore === undefined ? undefined : withGitignore(ignore, "", root))
+}
 
 const BATCH = 512
 
@@ -84,10 +117,11 @@ const BATCH = 512
 export const walk = (
   root: string,
   filter: PathFilter.PathFilter,
-  onEntry: (entry: Entry) => void
+  onEntry: (entry: Entry) => void,
+  ignore?: Gitignore.Matcher
 ): Effect.Effect<void, DagError> =>
   Effect.suspend(() => {
-    const it = iterate(root, filter)
+    const it = iterate(root, filter, ignore)
     let current = root
     const step: Effect.Effect<void, DagError> = Effect.try({
       try: () => {
@@ -107,19 +141,30 @@ export const walk = (
 /** Collects the kept entries below `root`. */
 export const collect = (
   root: string,
-  filter: PathFilter.PathFilter = PathFilter.all
+  filter: PathFilter.PathFilter = PathFilter.all,
+  ignore?: Gitignore.Matcher
 ): Effect.Effect<Array<Entry>, DagError> =>
   Effect.suspend(() => {
     const out: Array<Entry> = []
-    return Effect.as(walk(root, filter, (e) => out.push(e)), out)
+    return Effect.as(walk(root, filter, (e) => out.push(e), ignore), out)
   })
 
 /**
  * Copies walked entries from their place into `destRoot` (entry `rel` → `destRoot/rel`): directories are created
  * (their modes applied last, so read-only directories can still be filled), files copied (reflink when possible)
- * with mode and mtime, symlinks recreated verbatim. `mode` overrides every entry's mode.
+ * with mode and mtime, symlinks recreated verbatim. `mode` overrides every entry's mode; `owner` every entry's owner
+ * (else each keeps its own). Owners are set before modes, as chown clears setuid bits.
  */
-export const copyEntriesSync = (entries: ReadonlyArray<Entry>, destRoot: string, mode?: number): void => {
+export const copyEntriesSync = (
+  entries: ReadonlyArray<Entry>,
+  destRoot: string,
+  mode?: number,
+  owner?: { readonly uid: number; readonly gid: number }
+): void => {
+  const own = (p: string, e: Entry) => {
+    const ids = owner ?? e
+    fs.lchownSync(p, ids.uid, ids.gid)
+  }
   const dirs: Array<readonly [string, number, Date]> = []
   for (const e of entries) {
     const dest = path.join(destRoot, e.rel)
@@ -133,6 +178,7 @@ export const copyEntriesSync = (entries: ReadonlyArray<Entry>, destRoot: string,
         }
         if (existing !== undefined && !existing.isDirectory()) fs.rmSync(dest, { recursive: true, force: true })
         if (existing === undefined || !existing.isDirectory()) fs.mkdirSync(dest, { recursive: true, mode: 0o755 })
+        own(dest, e)
         dirs.push([dest, mode ?? e.mode, e.mtime])
         break
       }
@@ -140,6 +186,7 @@ export const copyEntriesSync = (entries: ReadonlyArray<Entry>, destRoot: string,
         fs.mkdirSync(path.dirname(dest), { recursive: true })
         removeIfNotFile(dest)
         fs.copyFileSync(e.abs, dest, fs.constants.COPYFILE_FICLONE)
+        own(dest, e)
         fs.chmodSync(dest, mode ?? e.mode)
         fs.utimesSync(dest, e.mtime, e.mtime)
         break
@@ -148,6 +195,7 @@ export const copyEntriesSync = (entries: ReadonlyArray<Entry>, destRoot: string,
         fs.mkdirSync(path.dirname(dest), { recursive: true })
         fs.rmSync(dest, { recursive: true, force: true })
         fs.symlinkSync(e.linkTarget ?? "", dest)
+        own(dest, e)
         break
       }
     }

@@ -1,0 +1,76 @@
+/**
+ * Issue 3 point 6 (behaviours from public bug reports on Dagger and BuildKit): the cases the other suites leave out.
+ * The main assertions live in CompatContainer/CompatDirectory (Dagger's client) and ContainerFields (the session);
+ * here: the edges of the exit-code ranges, and writes into an existing directory through withFile, withDirectory
+ * and a Directory (not only Container.withNewFile).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { SessionInfo } from "../../src/Engine/Engine.js"
+import { openSession, query } from "../support/session.js"
+
+let session: SessionInfo
+let close: () => Promise<void>
+
+beforeAll(async () => {
+  ;({ session, close } = await openSession())
+})
+afterAll(async () => {
+  await close?.()
+})
+
+const base = `container { from(address: "dirk.local/busybox:latest")`
+const ok = async (q: string) => {
+  const r = await query(session, q)
+  expect(r.errors, JSON.stringify(r.errors)).toBeUndefined()
+  return r.data
+}
+
+describe("exit codes at the edges of the ranges", () => {
+  const exec = (code: number, expect: string) =>
+    query(session, `{ ${base} { withExec(args: ["sh", "-c", "exit ${code}"], expect: ${expect}) { exitCode } } } }`)
+
+  it("127 and 192 are accepted under ANY and FAILURE; 128 and 191 are errors under both", async () => {
+    for (const expectArg of ["ANY", "FAILURE"]) {
+      for (const code of [127, 192]) {
+        const r = await exec(code, expectArg)
+        expect(r.errors, `${code} under ${expectArg}`).toBeUndefined()
+        expect(r.data.container.from.withExec.exitCode).toBe(code)
+      }
+      for (const code of [128, 191]) {
+        const r = await exec(code, expectArg)
+        expect(r.errors?.[0]?.message, `${code} under ${expectArg}`).toMatch(new RegExp(`exit code: ${code}`))
+        expect(r.errors?.[0]?.extensions).toMatchObject({ _type: "EXEC_ERROR", exitCode: code })
+      }
+    }
+  })
+
+  it("a non-zero code under SUCCESS is an error; 0 under ANY is accepted", async () => {
+    expect((await exec(1, "SUCCESS")).errors?.[0]?.message).toMatch(/exit code: 1/)
+    expect((await exec(0, "ANY")).data.container.from.withExec.exitCode).toBe(0)
+  })
+})
+
+describe("writing into an existing directory keeps its owner and mode", () => {
+  it("Container.withFile and withDirectory into /o keep /o at 1234:4321 0750", async () => {
+    const src = await ok(`{ directory { withNewFile(path: "f.txt", contents: "F") { id file(path: "f.txt") { id } } } }`)
+    const dir = src.directory.withNewFile.id
+    const file = src.directory.withNewFile.file.id
+    const d = await ok(`{ ${base} { withExec(args: ["sh", "-c", "mkdir -p /o && chown 1234:4321 /o && chmod 0750 /o"]) {
+      withFile(path: "/o/new.txt", source: "${file}") { a: withExec(args: ["stat", "-c", "%u:%g %a", "/o"]) { stdout } }
+      withDirectory(path: "/o", source: "${dir}") { b: withExec(args: ["stat", "-c", "%u:%g %a", "/o"]) { stdout } } } } } }`)
+    const c = d.container.from.withExec
+    expect(c.withFile.a.stdout).toBe("1234:4321 750\n")
+    expect(c.withDirectory.b.stdout).toBe("1234:4321 750\n")
+  })
+
+  it("Directory.withNewFile, withFile and withDirectory into a 0700 directory keep it 0700", async () => {
+    const d = await ok(`{ directory { withNewDirectory(path: "o", permissions: 448) {
+      withNewFile(path: "o/n.txt", contents: "n") { a: stat(path: "o") { permissions }
+        withDirectory(path: "o", source: "${(await ok(`{ directory { withNewFile(path: "x.txt", contents: "x") { id } } }`)).directory.withNewFile.id}") {
+          b: stat(path: "o") { permissions } entries(path: "o") } } } } }`)
+    const w = d.directory.withNewDirectory.withNewFile
+    expect(w.a.permissions).toBe(0o700)
+    expect(w.withDirectory.b.permissions).toBe(0o700)
+    expect(w.withDirectory.entries).toEqual(["n.txt", "x.txt"])
+  })
+})
