@@ -15,7 +15,7 @@ await build({
   sourcemap: "linked",
   logLevel: "warning",
   // dockerode pulls in ssh2 and optional native addons: keep it (and its tree) as a runtime dependency.
-  external: ["dockerode", "ssh2", "cpu-features", "tar-fs", "tar-stream"],
+  external: ["dockerode", "ssh2", "cpu-features", "tar-stream"],
   banner: {
     js: "import { createRequire as __dirkCreateRequire } from \"node:module\"; const require = __dirkCreateRequire(import.meta.url);"
   }

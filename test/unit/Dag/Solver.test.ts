@@ -76,7 +76,8 @@ const readTar = (stream: Readable): Promise<Array<TarEntry>> =>
       })
       body.on("end", () => {
         out.push({
-          name: header.name,
+          // a directory's name may end in "/" (GNU tar and dirk's packer write it so): compare without it
+          name: header.type === "directory" ? header.name.replace(/\/$/, "") : header.name,
           type: header.type ?? "file",
           mode: (header.mode ?? 0) & 0o7777,
           data: Buffer.concat(chunks).toString()
