@@ -16,6 +16,7 @@ const logging = Layer.mergeAll(
 
 const cliEngine = Layer.effect(CliEngine.CliEngine, Engine).pipe(Layer.provide(engineLayer))
 
+Cli.watchSignals()
 NodeRuntime.runMain(
   Cli.run(process.argv.slice(2)).pipe(Effect.provide(Layer.mergeAll(cliEngine, NodeContext.layer)), Effect.provide(logging)),
   { teardown: Cli.teardown, disableErrorReporting: true, disablePrettyLogger: true }

@@ -36,7 +36,7 @@ export const functionArgs = Args.text({ name: "function" }).pipe(
  */
 export const staticHelp = Output.table(["Option", "Description"], [
   ["-m, --mod DIR", "Module directory (default \".\"; dagger.json is looked up from there upward); comes first"],
-  ["-o, --output PATH", "Save the result to PATH (Directory/File are exported, scalars written)"],
+  ["-o, --output PATH", "Save the result to PATH (Directory/File exported, a Container as an OCI tarball, scalars written)"],
   ["-j, --json", "Print the result as JSON"],
   ["-q, --quiet", "Do not print progress on stderr"],
   ["-h, --help", "Show help (after a function: that function's flags)"]
@@ -105,8 +105,8 @@ const execute = (
   })
 
 /**
- * Why `-o` cannot save the result of `fn`, if it cannot: only objects with `export(path:)` (Directory, File),
- * scalars and lists of scalars can be saved.
+ * Why `-o` cannot save the result of `fn`, if it cannot: only objects with `export(path:)` (Directory, File,
+ * Container), scalars and lists of scalars can be saved.
  *
  * @category combinators
  */
@@ -115,15 +115,12 @@ export const cannotSave = (module: TypeInfo.ModuleSchema, fn: TypeInfo.FunctionS
   const name = `"${fn.command}"`
   if (returns._tag === "Object") {
     if (TypeInfo.hasExport(module.schema, returns.name)) return undefined
-    if (returns.name === "Container") {
-      return `-o/--output: ${name} returns a Container; exporting a Container is not supported yet`
-    }
-    return `-o/--output: ${name} returns ${returns.name}, which cannot be saved (only Directory, File, scalars and ` +
-      `lists of scalars can)`
+    return `-o/--output: ${name} returns ${returns.name}, which cannot be saved (only Directory, File, Container, ` +
+      `scalars and lists of scalars can)`
   }
   if (returns._tag === "List" && returns.of._tag !== "Scalar" && returns.of._tag !== "Enum") {
     return `-o/--output: ${name} returns ${TypeInfo.showReturn(returns)}, which cannot be saved (only Directory, ` +
-      `File, scalars and lists of scalars can)`
+      `File, Container, scalars and lists of scalars can)`
   }
   return undefined
 }

@@ -149,14 +149,30 @@ export const run = (
 ): Effect.Effect<number, never, CliEngine | FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
   runWith(argv).pipe(Effect.provide(layerNode))
 
+/** The last termination signal the process received (runMain turns SIGINT and SIGTERM into interruption). */
+let received: "SIGINT" | "SIGTERM" | undefined
+let watching = false
+
 /**
- * For `NodeRuntime.runMain(…, { teardown })`: exit with the code `run` succeeded with; 130 when interrupted
- * (Ctrl-C); 1 on a defect.
+ * Remembers which signal interrupts the process, so that `teardown` exits with 128 + its number. Call once, before
+ * `NodeRuntime.runMain`.
+ *
+ * @category constructors
+ */
+export const watchSignals = (): void => {
+  if (watching) return
+  watching = true
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => (received ??= signal))
+}
+
+/**
+ * For `NodeRuntime.runMain(…, { teardown })`: exit with the code `run` succeeded with; when interrupted, 128 + the
+ * signal's number (130 for Ctrl-C, 143 for SIGTERM); 1 on a defect.
  *
  * @category constructors
  */
 export const teardown: Teardown = (exit, onExit) => {
   if (Exit.isSuccess(exit)) return onExit(typeof exit.value === "number" ? exit.value : 0)
-  if (Cause.isInterruptedOnly(exit.cause)) return onExit(130)
+  if (Cause.isInterruptedOnly(exit.cause)) return onExit(received === "SIGTERM" ? 143 : 130)
   onExit(1)
 }

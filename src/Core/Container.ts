@@ -43,6 +43,13 @@ const execDoc = {
   noInit: { type: "Boolean", doc: "Run without an init process (dirk never injects one).", default: false }
 } as const
 
+/** `linux/x86_64` → `linux/amd64`, `linux/aarch64` and `linux/arm64/v8` → `linux/arm64`, lower case. */
+const normalizePlatform = (p: string): string => {
+  const [os = "", arch = "", variant] = p.toLowerCase().split("/")
+  const a = arch === "x86_64" || arch === "x86-64" ? "amd64" : arch === "aarch64" ? "arm64" : arch
+  return a === "arm64" && variant === "v8" ? `${os}/${a}` : variant === undefined ? `${os}/${a}` : `${os}/${a}/${variant}`
+}
+
 /**
  * The Container type and the root `container` field.
  *
@@ -73,7 +80,13 @@ export const make = Effect.gen(function*() {
             type: "Container!",
             doc: "Creates a scratch container, with no image or metadata.",
             args: { platform: { type: "Platform", doc: "Platform (only the engine's native platform is supported)." } },
-            run: (_p, a: { platform?: string | null }) => same(emptyContainer(a.platform ?? nativePlatform()))
+            run: (_p, a: { platform?: string | null }) =>
+              a.platform === undefined || a.platform === null || normalizePlatform(a.platform) === nativePlatform()
+                ? same(emptyContainer(nativePlatform()))
+                : Effect.fail(new QueryError({
+                  reason: "Unsupported",
+                  detail: `container: platform ${a.platform} is not supported (only the engine's native platform, ${nativePlatform()})`
+                }))
           }
         }
       },
@@ -109,7 +122,7 @@ export const make = Effect.gen(function*() {
                     user: c.user
                   },
                   exec: undefined,
-                  imageRef: a.address
+                  imageRef: Registry.pinnedReference(a.address, img.repoDigests ?? []) ?? a.address
                 })
               })
           },
@@ -127,10 +140,15 @@ export const make = Effect.gen(function*() {
               redirectStderr: string
               expect: "SUCCESS" | "FAILURE" | "ANY"
               expand: boolean
+              experimentalPrivilegedNesting: boolean
+              insecureRootCapabilities: boolean
             }) =>
               Effect.gen(function*() {
                 const s = p.state
                 if (a.redirectStdin) return yield* Effect.fail(new QueryError({ reason: "Unsupported", detail: "withExec: redirectStdin is not supported yet" }))
+                for (const flag of ["experimentalPrivilegedNesting", "insecureRootCapabilities"] as const) {
+                  if (a[flag]) return yield* Effect.fail(new QueryError({ reason: "Unsupported", detail: `withExec: ${flag} is not supported yet` }))
+                }
                 let args = a.args.map((x) => expandIf(s, a.expand, x))
                 if (args.length === 0) args = [...s.config.cmd]
                 if (a.useEntrypoint) args = [...s.config.entrypoint, ...args]

@@ -6,9 +6,12 @@
  * timestamps are not part of it. The snapshot is named by that digest, so the same content read from another path
  * (or by another client) is one snapshot and one cache entry.
  *
- * Importing is two passes: a hashing walk (synchronous reads in batches), then, only when no snapshot with that
- * digest exists yet, a copy of the walked entries into a new snapshot. A file modified between the two passes can
- * make the copy differ from the digest; the next import sees the new content under a new digest.
+ * Importing is a hashing walk (synchronous reads in batches); the copy into a snapshot is made later, and only when
+ * something needs the content as a directory (`materialize`): a host directory that only goes into a container's
+ * filesystem is streamed from the host files straight into the container (`liveEntries`), so it is written once,
+ * not twice. Both the copy and the stream first check that every entry is still as it was hashed (type, mode, owner,
+ * size, mtime, inode, change time): a host tree changed in between is an error asking to read it again, never a
+ * snapshot whose content differs from its digest.
  */
 import { Effect } from "effect"
 import { createHash, type Hash } from "node:crypto"
@@ -29,7 +32,7 @@ import { Snapshots } from "./Snapshots.js"
 export interface ImportedDirectory {
   /** `sha256:<hex>` over the content (see the module doc). */
   readonly contentDigest: string
-  /** Absolute path of the snapshot holding the content. */
+  /** Absolute path of the snapshot that holds (or, once materialized, will hold) the content. */
   readonly snapshot: string
 }
 
@@ -46,6 +49,9 @@ export interface ImportedFile {
 }
 
 const CHUNK = 1 << 20
+
+/** How many imports, hashed but not copied yet, are remembered. */
+const MAX_PENDING = 64
 
 const hashFileInto = (abs: string, size: number, buf: Buffer): string => {
   const h = createHash("sha256")
@@ -154,9 +160,45 @@ export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
   effect: Effect.gen(function*() {
     const snapshots = yield* Snapshots
 
+    /** What was hashed but not copied yet, by content digest: the host entries to copy or stream from. */
+    const pending = new Map<string, { readonly root: string; readonly entries: ReadonlyArray<Walk.Entry> }>()
+
+    const changedError = (root: string, e: Walk.Entry) =>
+      new DagError({
+        reason: "InvalidInput",
+        detail: `${root} changed on the host since it was read (${e.rel} is not as it was hashed); read it again`
+      })
+
+    /** The entries of a pending import after checking that none changed on the host since it was hashed. */
+    const verified = (digest: string) =>
+      Effect.gen(function*() {
+        const p = pending.get(digest)
+        if (p === undefined) return undefined
+        const changed = yield* trySync("stat", p.root, () => Walk.firstChanged(p.entries))
+        if (changed !== undefined) {
+          pending.delete(digest)
+          return yield* changedError(p.root, changed)
+        }
+        return p
+      })
+
+    const record = (digest: string, root: string, entries: ReadonlyArray<Walk.Entry>) =>
+      Effect.map(snapshots.exists(digest), (exists) => {
+        if (!exists) {
+          pending.delete(digest)
+          pending.set(digest, { root, entries })
+          // the oldest go first (reading their host path again records them again)
+          for (const key of pending.keys()) {
+            if (pending.size <= MAX_PENDING) break
+            pending.delete(key)
+          }
+        }
+        return snapshots.pathOf(digest)
+      })
+
     /**
      * Imports a host directory (absolute path), keeping what the filters select and, with `gitignore`, what the
-     * `.gitignore` files do not exclude.
+     * `.gitignore` files do not exclude. Hashes only: see `materialize`.
      */
     const importDirectory = Effect.fn("HostSync.importDirectory")(function*(
       absPath: string,
@@ -171,12 +213,11 @@ export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
       const ignore = gitignore ? yield* trySync("read .gitignore files above", root, () => gitignoreAbove(root)) : undefined
       const entries = yield* Walk.collect(root, PathFilter.make(patterns), ignore)
       const contentDigest = yield* hashEntries(root, entries)
-      const snapshot = yield* snapshots.create(contentDigest, (dir) =>
-        trySync("copy", root, () => Walk.copyEntriesSync(entries, dir)))
+      const snapshot = yield* record(contentDigest, root, entries)
       return { contentDigest, snapshot } satisfies ImportedDirectory
     })
 
-    /** Imports one host file (absolute path); the snapshot holds it under its basename. */
+    /** Imports one host file (absolute path); the snapshot holds it under its basename. Hashes only. */
     const importFile = Effect.fn("HostSync.importFile")(function*(absPath: string) {
       const abs = path.resolve(absPath)
       const st = yield* statHost(abs, "file")
@@ -184,14 +225,60 @@ export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
         return yield* new DagError({ reason: "InvalidInput", detail: `not a regular file on the host: ${abs}` })
       }
       const name = path.basename(abs)
-      const entry: Walk.Entry = { rel: name, abs, type: "file", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size, mtime: st.mtime }
+      const entry: Walk.Entry = {
+        rel: name,
+        abs,
+        type: "file",
+        mode: st.mode & 0o7777,
+        uid: st.uid,
+        gid: st.gid,
+        size: st.size,
+        mtime: st.mtime,
+        ino: st.ino,
+        ctimeMs: st.ctimeMs
+      }
       const contentDigest = yield* hashEntries(abs, [entry])
-      const snapshot = yield* snapshots.create(contentDigest, (dir) =>
-        trySync("copy", abs, () => Walk.copyEntriesSync([entry], dir)))
+      const snapshot = yield* record(contentDigest, abs, [entry])
       return { contentDigest, snapshot, name } satisfies ImportedFile
     })
 
-    return { importDirectory, importFile } as const
+    /**
+     * The snapshot of imported content, copied from the host the first time it is needed (after checking that the
+     * host entries did not change since they were hashed). Content that was never imported by this engine and is
+     * not in the store is an error.
+     */
+    const materialize = Effect.fn("HostSync.materialize")(function*(contentDigest: string) {
+      if (yield* snapshots.exists(contentDigest)) return snapshots.pathOf(contentDigest)
+      const p = yield* verified(contentDigest)
+      if (p === undefined) {
+        return yield* new DagError({
+          reason: "PathNotFound",
+          detail: `host content ${contentDigest} is not in the snapshot store (read the host path again)`
+        })
+      }
+      const made = yield* snapshots.create(contentDigest, (dir) =>
+        Effect.gen(function*() {
+          yield* trySync("copy", p.root, () => Walk.copyEntriesSync(p.entries, dir))
+          // a file changed during the copy: drop the copy (the snapshot would not match its digest)
+          const changed = yield* trySync("stat", p.root, () => Walk.firstChanged(p.entries))
+          if (changed !== undefined) return yield* changedError(p.root, changed)
+        }))
+      pending.delete(contentDigest)
+      return made
+    })
+
+    /**
+     * The host entries of imported content that is not in the snapshot store yet, checked unchanged since they were
+     * hashed (their `abs` paths are host files), for streaming them without a copy; `undefined` when the content is
+     * in the store already (or was never imported here).
+     */
+    const liveEntries = Effect.fn("HostSync.liveEntries")(function*(contentDigest: string) {
+      if (yield* snapshots.exists(contentDigest)) return undefined
+      const p = yield* verified(contentDigest)
+      return p?.entries
+    })
+
+    return { importDirectory, importFile, materialize, liveEntries } as const
   }),
   dependencies: [Snapshots.Default]
 }) {}

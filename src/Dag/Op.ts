@@ -140,7 +140,7 @@ export type Op =
     /** Where the content was read from, for provenance only; the digest covers the content. */
     readonly hostPath: string
     readonly contentDigest: string
-    /** A snapshot already holding the content (host sync copies it there). */
+    /** The snapshot that holds the content, or will once it is needed as a directory (`HostSync.materialize`). */
     readonly snapshot: string
   }
   | {

@@ -50,6 +50,7 @@ import {
 } from "../Runtime/ContainerRuntime.js"
 import type { Credentials } from "../Runtime/Registry.js"
 import { DagError, ExecError, type SolveError } from "./Errors.js"
+import { HostSync } from "./HostSync.js"
 import * as CacheVolumes from "./internal/CacheVolumes.js"
 import * as DockerBuild from "./internal/DockerBuild.js"
 import * as FileActions from "./internal/FileActions.js"
@@ -208,6 +209,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
   scoped: Effect.gen(function*() {
     const runtime = yield* ContainerRuntime
     const snapshots = yield* Snapshots
+    const hostSync = yield* HostSync
     const maxParallel = yield* Config.integer("DIRK_MAX_PARALLEL").pipe(
       Config.validate({ message: "DIRK_MAX_PARALLEL must be at least 1", validation: (n) => n >= 1 }),
       Config.withDefault(os.availableParallelism())
@@ -314,13 +316,26 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
             })).pipe(Effect.mapError(fromContainer))
           }))
 
+    /**
+     * What a Copy into a rootfs reads: a host tree not yet in the snapshot store, copied whole, is streamed from the
+     * host files (checked unchanged since they were hashed) instead of being copied into a snapshot first.
+     */
+    const copySource = (a: Op.FileAction): Effect.Effect<FileActions.CopySource | undefined, SolveError> => {
+      if (a._tag !== "Copy") return Effect.succeed(undefined)
+      if (a.source._tag !== "Local" || !FileActions.isWholeTree(a)) return snapshot(a.source)
+      const local = a.source
+      return Effect.flatMap(
+        hostSync.liveEntries(local.contentDigest),
+        (entries): Effect.Effect<FileActions.CopySource, SolveError> =>
+          entries === undefined ? snapshot(local) : Effect.succeed({ entries })
+      )
+    }
+
     const imageFile = (op: Extract<Op.Op, { _tag: "ImageFile" }>): Effect.Effect<string, SolveError> =>
       Effect.gen(function*() {
         const [imageId, sources] = yield* Effect.all([
           image(op.input),
-          Effect.forEach(op.actions, (a) => (a._tag === "Copy" ? snapshot(a.source) : Effect.succeed(undefined)), {
-            concurrency: "unbounded"
-          })
+          Effect.forEach(op.actions, copySource, { concurrency: "unbounded" })
         ], { concurrency: "unbounded" })
         // Removals run as an exec of `rm -rf` in the image (the archive API cannot delete); the other actions go in
         // as archives, in order.
@@ -349,6 +364,18 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           pending.push({ path: "/", tar: () => Tar.pack(items) })
         }
         yield* flush
+        // host trees streamed from the host must not have changed while they were read
+        for (const [i, src] of sources.entries()) {
+          if (src === undefined || typeof src === "string") continue
+          const changed = yield* tryFs("stat", "host files", async () => Walk.firstChanged(src.entries))
+          if (changed !== undefined) {
+            const a = op.actions[i] as Extract<Op.FileAction, { _tag: "Copy" }>
+            return yield* new DagError({
+              reason: "InvalidInput",
+              detail: `${Op.describe(a.source)} changed while being copied (${changed.rel}); read it again`
+            })
+          }
+        }
         return current
       })
 
@@ -417,21 +444,12 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
               return r.path
             }))
         case "Local":
+          // host content is copied into the store when first needed as a directory (HostSync.materialize)
           return Effect.flatMap(
-            tryFs("stat", op.snapshot, () => fs.promises.stat(op.snapshot)),
-            (st) =>
-              st.isDirectory()
-                ? Effect.succeed(op.snapshot)
-                : Effect.fail(new DagError({ reason: "PathNotFound", detail: `not a directory: ${op.snapshot}` }))
-          ).pipe(Effect.catchTag("DagError", (e) =>
-            Effect.fail(
-              e.reason === "PathNotFound"
-                ? new DagError({
-                  reason: "PathNotFound",
-                  detail: `host content of ${op.hostPath} is missing from the snapshot store (${op.snapshot})`
-                })
-                : e
-            )))
+            tryFs("stat", op.snapshot, () => fs.promises.stat(op.snapshot).then((st) => st.isDirectory(), () => false)),
+            (present) =>
+              present ? Effect.succeed(op.snapshot) : once(op.digest, Op.describe(op), () => hostSync.materialize(op.contentDigest))
+          )
         case "ExecOutput":
           return op.output === "rootfs"
             ? Effect.fail(wrongKind(op, "a directory"))
@@ -790,5 +808,5 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       track
     } as const
   }),
-  dependencies: [Snapshots.Default]
+  dependencies: [Snapshots.Default, HostSync.Default]
 }) {}

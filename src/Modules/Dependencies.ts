@@ -22,26 +22,47 @@ const provided = new Set(["@dagger.io/dagger", "typescript", "tsx"])
 export interface Request {
   readonly dependencies: Readonly<Record<string, string>>
   readonly lockfile: string | undefined
+  /** Fingerprints of local (`file:`) dependencies. */
+  readonly locals?: ReadonlyArray<string>
 }
 
 /**
  * Reads the request from a module's source directory (where its package.json is); `undefined` when there is
- * nothing to install.
+ * nothing to install. `hostDir` is where that directory is on the host: local dependencies (`file:../lib`,
+ * `../lib`) are resolved against it, must exist, and are installed as copies (they could not be reached from the
+ * container through a link), and their files' sizes and times are part of the request, so a change reinstalls.
  *
  * @category constructors
  */
-export const read = (sourceDir: string): Effect.Effect<Request | undefined, QueryError> =>
+export const read = (sourceDir: string, hostDir: string = sourceDir): Effect.Effect<Request | undefined, QueryError> =>
   Effect.try({
     try: () => {
       const pkgPath = path.join(sourceDir, "package.json")
       if (!fs.existsSync(pkgPath)) return undefined
       const pkg = JSON.parse(fs.readFileSync(pkgPath, "utf8")) as { dependencies?: Record<string, string> }
+      const locals: Array<string> = []
       const dependencies = Object.fromEntries(
-        Object.entries(pkg.dependencies ?? {}).filter(([name]) => !provided.has(name)).sort(([a], [b]) => (a < b ? -1 : 1))
+        Object.entries(pkg.dependencies ?? {})
+          .filter(([name]) => !provided.has(name))
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([name, spec]) => {
+            const local = localPath(spec)
+            if (local === undefined) return [name, spec]
+            const abs = path.resolve(hostDir, local)
+            if (!fs.existsSync(path.join(abs, "package.json"))) {
+              throw new Error(`dependency ${name}: ${spec} is not a package (no ${path.join(abs, "package.json")})`)
+            }
+            locals.push(`${name}:${fingerprint(abs)}`)
+            return [name, `file:${abs}`]
+          })
       )
       if (Object.keys(dependencies).length === 0) return undefined
       const lockPath = path.join(sourceDir, "package-lock.json")
-      return { dependencies, lockfile: fs.existsSync(lockPath) ? fs.readFileSync(lockPath, "utf8") : undefined }
+      return {
+        dependencies,
+        lockfile: fs.existsSync(lockPath) ? fs.readFileSync(lockPath, "utf8") : undefined,
+        ...(locals.length > 0 ? { locals } : {})
+      }
     },
     catch: (e) =>
       new QueryError({
@@ -50,17 +71,45 @@ export const read = (sourceDir: string): Effect.Effect<Request | undefined, Quer
       })
   })
 
+/** The path of a local dependency spec (`file:x`, `./x`, `../x`, `/x`), or `undefined` for a registry/git spec. */
+const localPath = (spec: string): string | undefined =>
+  spec.startsWith("file:")
+    ? spec.slice(5)
+    : spec.startsWith("./") || spec.startsWith("../") || spec.startsWith("/")
+    ? spec
+    : undefined
+
+/** Sizes and modification times of a local package's files (its `node_modules` left out). */
+const fingerprint = (dir: string): string => {
+  const h = createHash("sha256")
+  const walk = (d: string, rel: string): void => {
+    for (const name of fs.readdirSync(d).sort()) {
+      if (name === "node_modules" || name === ".git") continue
+      const abs = path.join(d, name)
+      const st = fs.lstatSync(abs)
+      h.update(`${rel}/${name}\0${st.size}\0${st.mtimeMs}\0`)
+      if (st.isDirectory()) walk(abs, `${rel}/${name}`)
+    }
+  }
+  walk(dir, "")
+  return h.digest("hex").slice(0, 16)
+}
+
 /**
  * The cache key of a request.
  *
  * @category getters
  */
 export const key = (request: Request): string =>
-  createHash("sha256").update(JSON.stringify([request.dependencies, request.lockfile ?? null])).digest("hex").slice(0, 32)
+  createHash("sha256")
+    .update(JSON.stringify([request.dependencies, request.lockfile ?? null, ...(request.locals !== undefined ? [request.locals] : [])]))
+    .digest("hex")
+    .slice(0, 32)
 
 const npmInstall = (cwd: string): Effect.Effect<{ code: number; output: string }> =>
   Effect.async((resume) => {
-    const child = spawn("npm", ["install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"], {
+    // --install-links: local packages are copied in, not linked to host paths the container cannot see
+    const child = spawn("npm", ["install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--install-links"], {
       cwd,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, npm_config_update_notifier: "false" }

@@ -98,6 +98,8 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
     const load = Effect.fn("Modules.load")(function*(ref: string, workdir: string) {
       const located = yield* ModuleConfig.read(ref, workdir)
       const imported = yield* hostSync.importDirectory(located.dir, { exclude: sourceExclude })
+      // the module's files are read from the snapshot (and mounted into its runtime container)
+      yield* hostSync.materialize(imported.contentDigest)
       return {
         name: located.config.name,
         dir: located.dir,

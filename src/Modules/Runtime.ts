@@ -296,7 +296,7 @@ export const run = (
       const call = yield* CallContext.make(source.name, request, callKey)
       // a client of the caller's session for this call only: core plus the module API, with `call` as its context
       const nested = yield* ctx.session.nestedClient({ specs: [], module: call, workdir: source.dir })
-      const depsRequest = yield* Dependencies.read(path.join(source.snapshot, source.source))
+      const depsRequest = yield* Dependencies.read(path.join(source.snapshot, source.source), path.join(source.dir, source.source))
       const deps = depsRequest === undefined ? undefined : yield* Dependencies.install(source.name, depsRequest, config.depsRoot)
       const image = yield* runtime.resolveImage(config.image).pipe(Effect.mapError(containerFailure(source.name)))
       const result = yield* runtime.run({

@@ -30,6 +30,8 @@ export interface ResolvedImage {
   /** `sha256:…` image id in the local store. */
   readonly imageId: string
   readonly config: ImageConfig
+  /** Registry digests the image is known by (`name@sha256:…`, Docker's RepoDigests; none for an image never pushed or pulled). */
+  readonly repoDigests?: ReadonlyArray<string> | undefined
 }
 
 /**

@@ -354,7 +354,7 @@ export const make = (options?: { readonly owner?: string }) =>
       }
       const local = yield* inspectImage(ref)
       if (Option.isSome(local)) {
-        return { imageId: local.value.Id, config: imageConfig(local.value) } satisfies ResolvedImage
+        return { imageId: local.value.Id, config: imageConfig(local.value), repoDigests: local.value.RepoDigests ?? [] } satisfies ResolvedImage
       }
       const notFound = `image ${ref} not found (not in the local image store, and pulling it failed)`
       yield* Effect.logDebug(`pulling ${ref}`)
@@ -375,7 +375,7 @@ export const make = (options?: { readonly owner?: string }) =>
           image: ref
         })
       }
-      return { imageId: pulled.value.Id, config: imageConfig(pulled.value) } satisfies ResolvedImage
+      return { imageId: pulled.value.Id, config: imageConfig(pulled.value), repoDigests: pulled.value.RepoDigests ?? [] } satisfies ResolvedImage
     })
 
     const scratchId = yield* Ref.make(Option.none<string>())

@@ -51,6 +51,25 @@ export const parseReference = (ref: string): Reference | undefined => {
 }
 
 /**
+ * The address of an image pinned to its registry digest, as Dagger's `imageRef` reads: `domain/repository:tag@sha256:…`
+ * (a digest in the address itself wins; else the one of `repoDigests` for the same repository). Without a digest,
+ * the normalized `domain/repository:tag`. `undefined` for an address that does not parse.
+ *
+ * @category parsing
+ */
+export const pinnedReference = (address: string, repoDigests: ReadonlyArray<string>): string | undefined => {
+  const ref = parseReference(address)
+  if (ref === undefined) return undefined
+  const name = `${ref.domain}/${ref.repository}`
+  const tagged = ref.digest !== undefined && ref.tag === undefined ? name : `${name}:${ref.tag ?? "latest"}`
+  const digest = ref.digest ?? repoDigests.flatMap((rd) => {
+    const known = parseReference(rd)
+    return known?.digest !== undefined && `${known.domain}/${known.repository}` === name ? [known.digest] : []
+  })[0]
+  return digest === undefined ? tagged : `${tagged}@${digest}`
+}
+
+/**
  * The registry host an address names, as `withRegistryAuth` takes it: a host (`127.0.0.1:5000`, `registry.example.com`,
  * `localhost:5000`, with or without `http(s)://` and a path), or an image address (`127.0.0.1:5000/app:1`, `alpine`:
  * Docker Hub). Docker Hub's names (`index.docker.io`, `registry-1.docker.io`, `https://index.docker.io/v1/`) are

@@ -96,6 +96,24 @@ describe("dirk query", () => {
     expect(JSON.parse(r.stdout)).toEqual({ data: { directory: { withNewFile: { entries: ["a"] } } } })
   })
 
+  it("exits 143 on SIGTERM during a running exec, its container removed", async () => {
+    let sent = false
+    const doc = `{ container { from(address: "dirk.local/busybox:latest") { withExec(args: ["sleep", "119"]) { stdout } } } }`
+    const r = await dirk(["query"], {
+      input: doc,
+      onStderr: (text, child) => {
+        if (!sent && /▶ exec sleep 119/.test(text)) {
+          sent = true
+          setTimeout(() => child.kill("SIGTERM"), 1000)
+        }
+      }
+    })
+    expect(sent, r.stderr).toBe(true)
+    expect(r.code).toBe(143)
+    const left = execFileSync("docker", ["ps", "-a", "--filter", "label=dirk.engine", "--format", "{{.Command}}"], { encoding: "utf8" })
+    expect(left).not.toContain("sleep 119")
+  })
+
   it("prints GraphQL errors and exits non-zero", async () => {
     const r = await dirk(["query"], { input: "{ nope }" })
     expect(r.code).not.toBe(0)

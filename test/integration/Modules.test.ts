@@ -198,6 +198,42 @@ describe("modules", () => {
     expect((await ok(`{ withDeps { check(value: "forty-two") } }`)).withDeps.check).toBe(false)
   })
 
+  it("installs a local (file:) dependency as a copy the container can read; a missing one is an error naming it", async () => {
+    writeModule("local-lib", {
+      "package.json": JSON.stringify({ name: "local-lib", version: "1.0.0", type: "module", main: "index.js" }),
+      "index.js": "export const shout = (s) => s.toUpperCase() + \"!\"\n"
+    })
+    const dir = writeModule("with-local", {
+      "dagger.json": JSON.stringify({ name: "with-local", sdk: "typescript" }),
+      "package.json": JSON.stringify({ type: "module", dependencies: { "local-lib": "file:../local-lib" } }),
+      "src/index.ts": [
+        "import { object, func } from \"@dagger.io/dagger\"",
+        "import { shout } from \"local-lib\"",
+        "@object()",
+        "export class WithLocal {",
+        "  @func()",
+        "  loud(value: string): string {",
+        "    return shout(value)",
+        "  }",
+        "}",
+        ""
+      ].join("\n")
+    })
+    const served = await query(session, `{ moduleSource(refString: ${JSON.stringify(dir)}) { asModule { serve } } }`)
+    expect(served.errors, JSON.stringify(served.errors)).toBeUndefined()
+    expect((await ok(`{ withLocal { loud(value: "hi") } }`)).withLocal.loud).toBe("HI!")
+
+    const missing = writeModule("with-missing-local", {
+      "dagger.json": JSON.stringify({ name: "with-missing-local", sdk: "typescript" }),
+      "package.json": JSON.stringify({ type: "module", dependencies: { "gone-lib": "file:../gone-lib" } }),
+      "src/index.ts": "import { object } from \"@dagger.io/dagger\"\n@object()\nexport class WithMissingLocal {}\n"
+    })
+    const r = await query(session, `{ moduleSource(refString: ${JSON.stringify(missing)}) { asModule { serve } } }`)
+    const message = r.errors?.[0]?.message ?? ""
+    expect(message).toContain("gone-lib")
+    expect(message).toContain(path.join(scratch, "gone-lib", "package.json"))
+  })
+
   it("reports an npm dependency that cannot be installed, naming it", async () => {
     const dir = writeModule("bad-deps", {
       "dagger.json": JSON.stringify({ name: "bad-deps", sdk: "typescript" }),

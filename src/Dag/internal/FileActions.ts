@@ -239,7 +239,7 @@ const lstatOrUndefinedSync = (p: string): fs.Stats | undefined => {
  */
 export const tarItems = (
   action: FileAction,
-  source: string | undefined,
+  source: CopySource | undefined,
   owned?: { readonly owner: Owner.Ids; readonly newDirs: ReadonlyArray<string> }
 ): Effect.Effect<Array<Tar.Item>, DagError> =>
   Effect.map(itemsOf(action, source), (items) => {
@@ -252,7 +252,18 @@ export const tarItems = (
     return [...dirs, ...items.filter((i) => !(i.type === "dir" && seen.has(i.name))).map((i) => ({ ...i, ...ids }))]
   })
 
-const itemsOf = (action: FileAction, source: string | undefined): Effect.Effect<Array<Tar.Item>, DagError> =>
+/**
+ * Where a Copy reads from: a snapshot directory, or the entries of a whole tree already walked (host files checked
+ * unchanged, streamed without a copy; only for a Copy of the tree's root without filters, see `isWholeTree`).
+ */
+export type CopySource = string | { readonly entries: ReadonlyArray<Walk.Entry> }
+
+/** Whether a Copy takes its whole source tree as it is (no sub-path, no filters). */
+export const isWholeTree = (a: FileAction): boolean =>
+  a._tag === "Copy" && (a.sourcePath === "" || a.sourcePath === "/" || a.sourcePath === ".") &&
+  a.include.length === 0 && a.exclude.length === 0 && a.gitignore !== true
+
+const itemsOf = (action: FileAction, source: CopySource | undefined): Effect.Effect<Array<Tar.Item>, DagError> =>
   Effect.gen(function*() {
     const now = new Date()
     switch (action._tag) {
@@ -286,8 +297,9 @@ const itemsOf = (action: FileAction, source: string | undefined): Effect.Effect<
         })
       case "Copy": {
         if (source === undefined) return yield* Effect.dieMessage("FileActions.tarItems: Copy without a source")
-        const src = yield* copySource(source, action)
         const dest = yield* relPath(action.dest)
+        if (typeof source !== "string") return treeItems(action, dest, source.entries, now)
+        const src = yield* copySource(source, action)
         if (!src.stat.isDirectory()) {
           if (dest === "") {
             return yield* new DagError({
@@ -306,30 +318,34 @@ const itemsOf = (action: FileAction, source: string | undefined): Effect.Effect<
             gid: src.stat.gid
           }]
         }
-        const entries = yield* Walk.collect(src.abs, filterOf(action), ignoreOf(action))
-        const join = (rel: string) => (dest === "" ? rel : dest + "/" + rel)
-        const items = entries.map((e): Tar.Item =>
-          e.type === "dir"
-            ? { type: "dir", name: join(e.rel), mode: action.mode ?? e.mode, mtime: e.mtime, uid: e.uid, gid: e.gid }
-            : e.type === "symlink"
-            ? { type: "symlink", name: join(e.rel), linkname: e.linkTarget ?? "", mtime: e.mtime, uid: e.uid, gid: e.gid }
-            : {
-              type: "file",
-              name: join(e.rel),
-              mode: action.mode ?? e.mode,
-              mtime: e.mtime,
-              abs: e.abs,
-              size: e.size,
-              uid: e.uid,
-              gid: e.gid
-            }
-        )
-        // An empty source still creates the destination directory.
-        if (items.length === 0 && dest !== "") items.push({ type: "dir", name: dest, mode: 0o755, mtime: now })
-        return items
+        return treeItems(action, dest, yield* Walk.collect(src.abs, filterOf(action), ignoreOf(action)), now)
       }
     }
   })
+
+/** The items of a Copy of a directory's walked entries to `dest`. */
+const treeItems = (action: Copy, dest: string, entries: ReadonlyArray<Walk.Entry>, now: Date): Array<Tar.Item> => {
+  const join = (rel: string) => (dest === "" ? rel : dest + "/" + rel)
+  const items = entries.map((e): Tar.Item =>
+    e.type === "dir"
+      ? { type: "dir", name: join(e.rel), mode: action.mode ?? e.mode, mtime: e.mtime, uid: e.uid, gid: e.gid }
+      : e.type === "symlink"
+      ? { type: "symlink", name: join(e.rel), linkname: e.linkTarget ?? "", mtime: e.mtime, uid: e.uid, gid: e.gid }
+      : {
+        type: "file",
+        name: join(e.rel),
+        mode: action.mode ?? e.mode,
+        mtime: e.mtime,
+        abs: e.abs,
+        size: e.size,
+        uid: e.uid,
+        gid: e.gid
+      }
+  )
+  // An empty source still creates the destination directory.
+  if (items.length === 0 && dest !== "") items.push({ type: "dir", name: dest, mode: 0o755, mtime: now })
+  return items
+}
 
 type MoreAction = Extract<FileAction, { _tag: "Symlink" | "Timestamps" | "Replace" }>
 

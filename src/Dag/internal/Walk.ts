@@ -27,10 +27,23 @@ export interface Entry {
   readonly mtime: Date
   /** For symlinks. */
   readonly linkTarget?: string
+  /** Inode and change time when walked: with size and mtime they tell whether the entry changed since. */
+  readonly ino?: number
+  readonly ctimeMs?: number
 }
 
 const toEntry = (abs: string, rel: string, st: fs.Stats): Entry | undefined => {
-  const base = { rel, abs, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size, mtime: st.mtime }
+  const base = {
+    rel,
+    abs,
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    size: st.size,
+    mtime: st.mtime,
+    ino: st.ino,
+    ctimeMs: st.ctimeMs
+  }
   if (st.isDirectory()) return { ...base, type: "dir", size: 0 }
   if (st.isFile()) return { ...base, type: "file" }
   if (st.isSymbolicLink()) return { ...base, type: "symlink", size: 0, linkTarget: fs.readlinkSync(abs) }
@@ -148,6 +161,29 @@ export const collect = (
     const out: Array<Entry> = []
     return Effect.as(walk(root, filter, (e) => out.push(e), ignore), out)
   })
+
+/**
+ * The first entry that is no longer as it was walked (another type, size, mtime, inode or change time; missing), or
+ * `undefined` when none changed. One `lstat` per entry.
+ */
+export const firstChanged = (entries: ReadonlyArray<Entry>): Entry | undefined => {
+  for (const e of entries) {
+    let st: fs.Stats
+    try {
+      st = fs.lstatSync(e.abs)
+    } catch {
+      return e
+    }
+    const type = st.isDirectory() ? "dir" : st.isFile() ? "file" : st.isSymbolicLink() ? "symlink" : "other"
+    if (type !== e.type || (st.mode & 0o7777) !== e.mode || st.uid !== e.uid || st.gid !== e.gid) return e
+    if (e.type === "dir") continue
+    if (st.size !== e.size && e.type === "file") return e
+    if (st.mtime.getTime() !== e.mtime.getTime() && e.type === "file") return e
+    if (e.ino !== undefined && st.ino !== e.ino) return e
+    if (e.ctimeMs !== undefined && st.ctimeMs !== e.ctimeMs) return e
+  }
+  return undefined
+}
 
 /**
  * Copies walked entries from their place into `destRoot` (entry `rel` → `destRoot/rel`): directories are created

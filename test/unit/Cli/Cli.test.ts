@@ -70,7 +70,14 @@ const makeRoot = (log: Array<string>, exported: Array<string>) => ({
     lint: (args: Record<string, unknown>) => `lint ${JSON.stringify(args)}`,
     greet: ({ a, times }: { a: string; times?: number }) => Array.from({ length: times ?? 1 }, () => `hi ${a}`),
     noop: () => null,
-    env: ({ source, base }: { source: string; base?: string }) => ({ id: `env(${source},${base})`, sync: "x" }),
+    env: ({ source, base }: { source: string; base?: string }) => ({
+      id: `env(${source},${base})`,
+      sync: "x",
+      export: ({ path }: { path: string }) => {
+        exported.push(path)
+        return path
+      }
+    }),
     readFile: ({ file }: { file: string }) => `read ${file}`,
     dirs: ({ count }: { count: number }) => Array.from({ length: count }, (_, i) => dir(`d${i}`, exported)),
     flaglike: (args: Record<string, unknown>) => `flaglike ${JSON.stringify(args)}`
@@ -281,21 +288,19 @@ describe("dirk (fake engine)", () => {
       for (const e of [int.stderr, float.stderr]) assert.notInclude(e, "arg-")
     }))
 
-  it.live("call -o: a Container (or a list of objects) is an error, nothing is run or written", () =>
+  it.live("call -o: a Container is exported (as its image tarball); a list of objects is an error, nothing is run", () =>
     Effect.gen(function*() {
       const out = nodePath.join(moduleDir, "out", "ctr.tar")
       const r = yield* dirk(["call", "-q", "env", "--source", "/s", "-o", out])
-      assert.strictEqual(r.code, 1)
-      assert.strictEqual(
-        r.stderr,
-        `Error: -o/--output: "env" returns a Container; exporting a Container is not supported yet\n`
-      )
-      assert.isFalse(fs.existsSync(out))
-      assert.notInclude(r.log.join("\n"), "env(")
-      const list = yield* dirk(["call", "-q", "dirs", "--count", "2", "-o", out])
+      assert.strictEqual(r.code, 0)
+      assert.deepStrictEqual(r.exported, [out])
+      assert.strictEqual(r.stderr, `Saved to "${out}".\n`)
+      const listOut = nodePath.join(moduleDir, "out", "dirs.txt")
+      const list = yield* dirk(["call", "-q", "dirs", "--count", "2", "-o", listOut])
       assert.strictEqual(list.code, 1)
       assert.include(list.stderr, `"dirs" returns [Directory], which cannot be saved`)
-      assert.isFalse(fs.existsSync(out))
+      assert.isFalse(fs.existsSync(listOut))
+      assert.notInclude(list.log.join("\n"), "dirs(")
     }))
 
   it.live("query: prints the response; non-zero on errors", () =>

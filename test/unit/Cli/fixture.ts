@@ -52,6 +52,7 @@ type Container {
   sync: ID!
   from(address: String!): Container!
   stdout: String!
+  export(path: String!): String!
 }
 
 """CI for the greeter library."""

@@ -26,7 +26,9 @@ describe("HostSync", () => {
       fs.symlinkSync("a.txt", path.join(two, "link"))
       const [a, b] = yield* withDag({}, Effect.gen(function*() {
         const sync = yield* HostSync
-        return [yield* sync.importDirectory(one), yield* sync.importDirectory(two)] as const
+        const both = [yield* sync.importDirectory(one), yield* sync.importDirectory(two)] as const
+        yield* sync.materialize(both[0].contentDigest)
+        return both
       }))
       assert.strictEqual(a.contentDigest, b.contentDigest)
       assert.strictEqual(a.snapshot, b.snapshot)
@@ -71,10 +73,12 @@ describe("HostSync", () => {
       writeTree(dir, tree)
       const [excluded, included] = yield* withDag({}, Effect.gen(function*() {
         const sync = yield* HostSync
-        return [
+        const both = [
           yield* sync.importDirectory(dir, { exclude: ["node_modules", "**/*.log"] }),
           yield* sync.importDirectory(dir, { include: ["src/**/*.ts"] })
         ] as const
+        yield* Effect.forEach(both, (i) => sync.materialize(i.contentDigest))
+        return both
       }))
       assert.deepStrictEqual(listTree(excluded.snapshot), ["a.txt", "empty/", "src/", "src/gen/", "src/main.ts"])
       assert.deepStrictEqual(listTree(included.snapshot), ["src/", "src/main.ts"])
@@ -109,13 +113,51 @@ describe("HostSync", () => {
       const [a, b, c] = yield* withDag({}, Effect.gen(function*() {
         const sync = yield* HostSync
         const files = ["one/f.txt", "two/f.txt", "three/g.txt"]
-        return yield* Effect.forEach(files, (p) => sync.importFile(path.join(dir, p)))
+        const imported = yield* Effect.forEach(files, (p) => sync.importFile(path.join(dir, p)))
+        yield* sync.materialize(imported[0]!.contentDigest)
+        return imported
       }))
       assert.strictEqual(a!.name, "f.txt")
       assert.strictEqual(a!.contentDigest, b!.contentDigest)
       assert.notStrictEqual(a!.contentDigest, c!.contentDigest)
       assert.deepStrictEqual(listTree(a!.snapshot), ["f.txt"])
       assert.strictEqual(fs.statSync(path.join(a!.snapshot, "f.txt")).mode & 0o777, 0o600)
+    }))
+
+  it.scoped("hashes on import and copies only when the content is first needed; a changed host tree is an error", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir()
+      const other = yield* tempDir()
+      writeTree(dir, tree)
+      const out = yield* withDag({}, Effect.gen(function*() {
+        const sync = yield* HostSync
+        const snapshots = yield* Snapshots
+        const imported = yield* sync.importDirectory(dir)
+        const existsAfterImport = yield* snapshots.exists(imported.contentDigest)
+        const live = yield* sync.liveEntries(imported.contentDigest)
+        const made = yield* sync.materialize(imported.contentDigest)
+        const liveAfter = yield* sync.liveEntries(imported.contentDigest)
+        // a second tree, changed on the host after it was hashed
+        writeTree(other, { "f.txt": "one" })
+        const changed = yield* sync.importDirectory(other)
+        fs.writeFileSync(path.join(other, "f.txt"), "two!")
+        const streamErr = yield* Effect.flip(sync.liveEntries(changed.contentDigest))
+        const again = yield* sync.importDirectory(other)
+        fs.rmSync(path.join(other, "f.txt"))
+        const copyErr = yield* Effect.flip(sync.materialize(again.contentDigest))
+        const leftovers = fs.readdirSync(path.join(snapshots.stateDir, "tmp"))
+        const neverImported = yield* Effect.flip(sync.materialize("sha256:" + "0".repeat(64)))
+        return { imported, existsAfterImport, live, made, liveAfter, streamErr, copyErr, leftovers, neverImported }
+      }))
+      assert.isFalse(out.existsAfterImport)
+      assert.deepStrictEqual(out.live?.map((e) => e.rel), ["a.txt", "empty", "node_modules", "node_modules/dep", "node_modules/dep/index.js", "src", "src/gen", "src/gen/out.log", "src/main.ts"])
+      assert.strictEqual(out.made, out.imported.snapshot)
+      assert.deepStrictEqual(listTree(out.made), listTree(dir))
+      assert.isUndefined(out.liveAfter)
+      assert.include(out.streamErr.message, "changed on the host since it was read (f.txt")
+      assert.include(out.copyErr.message, "f.txt")
+      assert.deepStrictEqual(out.leftovers, [])
+      assert.strictEqual(out.neverImported.reason, "PathNotFound")
     }))
 
   it.scoped("names the missing path", () =>

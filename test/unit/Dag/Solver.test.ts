@@ -10,6 +10,7 @@ import { HostSync } from "../../../src/Dag/HostSync.js"
 import * as Tar from "../../../src/Dag/internal/Tar.js"
 import * as Op from "../../../src/Dag/Op.js"
 import { exitCodeAllowed, Solver } from "../../../src/Dag/Solver.js"
+import { Snapshots } from "../../../src/Dag/Snapshots.js"
 import {
   type ArchivePut,
   ContainerError,
@@ -287,6 +288,7 @@ describe("Solver", () => {
         const sync = yield* HostSync
         const imported = yield* sync.importDirectory(src)
         const local = Op.local(src, imported.contentDigest, imported.snapshot)
+        yield* sync.materialize(imported.contentDigest)
         const before = listTree(imported.snapshot)
         const op = Op.dirFile(Op.emptyDir, [
           { _tag: "Mkfile", path: "/x/y/new.txt", contents: "new", mode: 0o600 },
@@ -448,6 +450,45 @@ describe("Solver", () => {
       assert.strictEqual(out.rm._tag, "DagError")
       if (out.rm._tag === "DagError") assert.strictEqual(out.rm.reason, "InvalidInput")
       assert.include(out.rm.message, "/etc")
+    }))
+
+  it.scoped("a whole host tree goes into an image streamed from the host files, without a snapshot copy", () =>
+    Effect.gen(function*() {
+      const src = yield* tempDir()
+      writeTree(src, { "a.txt": "A", "sub/b.txt": "B" })
+      fs.chmodSync(path.join(src, "a.txt"), 0o640)
+      fs.chmodSync(path.join(src, "sub"), 0o755)
+      fs.chmodSync(path.join(src, "sub/b.txt"), 0o644)
+      const seen: Array<ReadonlyArray<ArchivePut>> = []
+      const fake = {
+        ...baseFake,
+        putArchives: (_image: string, puts: ReadonlyArray<ArchivePut>) =>
+          Effect.sync(() => `sha256:new${seen.push(puts)}`)
+      }
+      const out = yield* withDag(fake, Effect.gen(function*() {
+        const solver = yield* Solver
+        const sync = yield* HostSync
+        const snapshots = yield* Snapshots
+        const imported = yield* sync.importDirectory(src)
+        const local = Op.local(src, imported.contentDigest, imported.snapshot)
+        const copy = (dest: string): Op.FileAction => ({ _tag: "Copy", source: local, sourcePath: "", dest, include: [], exclude: [] })
+        const id = yield* solver.image(Op.imageFile(busybox, [copy("/app")]))
+        const tar = yield* readPuts(seen[0]!)
+        const copied = yield* snapshots.exists(imported.contentDigest)
+        // changed on the host after it was hashed: an error naming the entry, not an image of other content
+        fs.writeFileSync(path.join(src, "a.txt"), "changed")
+        const changed = yield* Effect.flip(solver.image(Op.imageFile(busybox, [copy("/other")])))
+        return { id, tar, copied, changed }
+      }))
+      assert.strictEqual(out.id, "sha256:new1")
+      assert.isFalse(out.copied)
+      assert.deepStrictEqual(out.tar[0]!.entries.map((e) => [e.name, e.type, e.mode, e.data]), [
+        ["app/a.txt", "file", 0o640, "A"],
+        ["app/sub", "directory", 0o755, ""],
+        ["app/sub/b.txt", "file", 0o644, "B"]
+      ])
+      assert.include(out.changed.message, "a.txt")
+      assert.include(out.changed.message, "read it again")
     }))
 
   it.scoped("extracts a path of an image into a snapshot holding its basename", () =>

@@ -45,6 +45,19 @@ describe("Registry", () => {
     assert.isUndefined(Registry.parseReference(""))
   })
 
+  it("pins an image address to its registry digest (imageRef), by repository", () => {
+    const d = "sha256:" + "ab".repeat(32)
+    const e = "sha256:" + "cd".repeat(32)
+    assert.strictEqual(Registry.pinnedReference("alpine:3.20", [`alpine@${d}`]), `docker.io/library/alpine:3.20@${d}`)
+    assert.strictEqual(
+      Registry.pinnedReference("127.0.0.1:5000/app", [`other.io/app@${e}`, `127.0.0.1:5000/app@${d}`]),
+      `127.0.0.1:5000/app:latest@${d}`
+    )
+    assert.strictEqual(Registry.pinnedReference("dirk.local/busybox", []), "dirk.local/busybox:latest")
+    assert.strictEqual(Registry.pinnedReference(`alpine@${e}`, [`alpine@${d}`]), `docker.io/library/alpine@${e}`)
+    assert.isUndefined(Registry.pinnedReference("Not Valid", []))
+  })
+
   it("reads credentials from auths; a missing credential helper means none from it", () => {
     const auth = Buffer.from("me:secret").toString("base64")
     withDockerConfig({ credsStore: "dirk-no-such-helper", auths: { "127.0.0.1:5000": { auth } } }, () => {
