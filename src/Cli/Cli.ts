@@ -11,10 +11,14 @@ import { Command, ValidationError } from "@effect/cli"
 import type { FileSystem, Path, Terminal } from "@effect/platform"
 import type { Teardown } from "@effect/platform/Runtime"
 import { Cause, Effect, Either, Exit } from "effect"
+import * as Address from "../Engine/Address.js"
+import * as Protocol from "../Engine/Protocol.js"
 import * as CallCommand from "./CallCommand.js"
 import type { CliEngine } from "./CliEngine.js"
 import { type CliError, type ExecFailed, type ExitCode, usage } from "./CliError.js"
 import { CliIo, type CliIoShape, layerNode } from "./CliIo.js"
+import * as EngineCommand from "./EngineCommand.js"
+import type { EngineHost } from "./EngineHost.js"
 import * as FunctionsCommand from "./FunctionsCommand.js"
 import * as QueryCommand from "./QueryCommand.js"
 import * as RunCommand from "./RunCommand.js"
@@ -24,7 +28,7 @@ import * as RunCommand from "./RunCommand.js"
  *
  * @category models
  */
-export const version = "0.1.0"
+export const version = Protocol.version
 
 /**
  * Lines of an exec's output shown when it fails.
@@ -73,7 +77,8 @@ export const command = Command.make("dirk").pipe(
     RunCommand.command,
     QueryCommand.command,
     FunctionsCommand.command,
-    CallCommand.command
+    CallCommand.command,
+    EngineCommand.command
   ])
 )
 
@@ -120,15 +125,53 @@ const exitCodeOf = (
 }
 
 /**
+ * Takes dirk's global `--engine ADDRESS` (`unix:///…`, `tcp://…`, `embedded`) from the words before the command,
+ * falling back to `DIRK_ENGINE`; the rest of argv goes to the commands.
+ *
+ * @category combinators
+ */
+export const pickEngine = (
+  argv: ReadonlyArray<string>,
+  env: string | undefined
+): { readonly argv: ReadonlyArray<string>; readonly address: Address.Address | undefined; readonly error?: CliError } => {
+  let value = env
+  const rest: Array<string> = []
+  let i = 0
+  for (; i < argv.length; i++) {
+    const word = argv[i]!
+    if (word === "--engine") {
+      value = argv[i + 1]
+      i++
+      if (value === undefined) return { argv: rest, address: undefined, error: usage("--engine needs an address (unix:///path, tcp://host:port or embedded)") }
+      continue
+    }
+    if (word.startsWith("--engine=")) {
+      value = word.slice("--engine=".length)
+      continue
+    }
+    break
+  }
+  rest.push(...argv.slice(i))
+  const parsed = Address.parse(value)
+  if (parsed !== undefined && "error" in parsed) return { argv: rest, address: undefined, error: usage(parsed.error) }
+  return { argv: rest, address: parsed }
+}
+
+/** The first failure or defect of a cause (for messages). */
+export const squash = (cause: Cause.Cause<unknown>): unknown => Cause.squash(cause)
+
+/**
  * Runs `dirk` with the CLI's own process service (tests provide `CliIo.layerTest` instead and call this).
  *
  * @category constructors
  */
 export const runWith = (
-  argv: ReadonlyArray<string>
-): Effect.Effect<number, never, CliIo | CliEngine | FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
+  argv: ReadonlyArray<string>,
+  error?: CliError
+): Effect.Effect<number, never, CliIo | CliEngine | EngineHost | FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
   Effect.gen(function*() {
     const io = yield* CliIo
+    if (error !== undefined) return yield* exitCodeOf(io, error)
     const prepared = prepare(argv)
     if (Either.isLeft(prepared)) return yield* exitCodeOf(io, prepared.left)
     const cli = Command.run(command, { name: "dirk", version })
@@ -145,9 +188,10 @@ export const runWith = (
  * @category constructors
  */
 export const run = (
-  argv: ReadonlyArray<string>
-): Effect.Effect<number, never, CliEngine | FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
-  runWith(argv).pipe(Effect.provide(layerNode))
+  argv: ReadonlyArray<string>,
+  error?: CliError
+): Effect.Effect<number, never, CliEngine | EngineHost | FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
+  runWith(argv, error).pipe(Effect.provide(layerNode))
 
 /** The last termination signal the process received (runMain turns SIGINT and SIGTERM into interruption). */
 let received: "SIGINT" | "SIGTERM" | undefined

@@ -22,7 +22,7 @@ export const withSession = <A, E, R>(
     const session = yield* engine.openSession({ workdir: io.cwd }).pipe(
       Effect.mapError((e) => new CliError({ reason: "Engine", detail: `cannot open a session: ${e.message}` }))
     )
-    if (options.progress) yield* Effect.forkScoped(Progress.follow(engine.events, io))
+    if (options.progress) yield* Effect.forkScoped(Progress.follow(session.events, io))
     const result = yield* use(GraphQLClient.make(session), session)
     // let the last progress lines through before the scope ends the follower
     yield* Effect.sleep("20 millis")

@@ -32,6 +32,7 @@ import {
 } from "graphql"
 import * as CallId from "../Dag/CallId.js"
 import { ExecError } from "../Dag/Errors.js"
+import * as Solver from "../Dag/Solver.js"
 import * as Api from "./Api.js"
 import { type ApiError, invalid, QueryError } from "./Errors.js"
 
@@ -484,9 +485,10 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
     args: argsConfig(spec.args),
     resolve: (parent, raw, ctx) => {
       const p = parent ?? rootValue
-      if (spec.kind === "chain") return toPromise(runChain(name, spec, p, raw, ctx.client), ctx.signal)
+      const onBehalf = Effect.locally(Solver.currentSession, ctx.client.sessionId)
+      if (spec.kind === "chain") return toPromise(onBehalf(runChain(name, spec, p, raw, ctx.client)), ctx.signal)
       return toPromise(
-        convertArgs(spec, raw, ctx.client).pipe(Effect.flatMap(({ values }) => spec.run(p, values, ctx.client))),
+        onBehalf(convertArgs(spec, raw, ctx.client).pipe(Effect.flatMap(({ values }) => spec.run(p, values, ctx.client)))),
         ctx.signal
       )
     }
@@ -559,7 +561,10 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
               type: new GraphQLNonNull(lookup(`${o.name}ID`) as GraphQLScalarType),
               description: "Forces evaluation of the pipeline in the engine and returns the object's ID.",
               resolve: (v, _args, ctx) =>
-                toPromise(sync(v, ctx.client).pipe(Effect.as(CallId.encode(v.id))), ctx.signal)
+                toPromise(
+                  sync(v, ctx.client).pipe(Effect.as(CallId.encode(v.id)), Effect.locally(Solver.currentSession, ctx.client.sessionId)),
+                  ctx.signal
+                )
             }
           }
           return fields

@@ -302,7 +302,7 @@ export const make = Effect.gen(function*() {
               path: { type: "String!", doc: "Location of the cache directory (e.g., \"/root/.npm\")." },
               cache: { type: "CacheVolumeID!", doc: "Identifier of the cache volume to mount." },
               source: { type: "DirectoryID", doc: "Identifier of the directory to use as the cache volume's root (when it is created)." },
-              sharing: { type: "CacheSharingMode", doc: "Sharing mode of the cache volume.", default: "SHARED" },
+              sharing: { type: "CacheSharingMode", doc: "Sharing mode of the cache volume (default: the cache volume's own, else SHARED)." },
               owner: { type: "String", doc: "A user:group for the cache volume's contents when it is created (names resolved in the container's /etc/passwd and /etc/group).", default: "" },
               expand: { type: "Boolean", doc: "Expand ${VAR} in the path.", default: false }
             },

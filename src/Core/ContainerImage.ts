@@ -18,6 +18,7 @@ import * as OciLayout from "../Runtime/OciLayout.js"
 import * as Registry from "../Runtime/Registry.js"
 import * as Api from "./Api.js"
 import { type ApiError, invalid, QueryError } from "./Errors.js"
+import { replaceFile } from "./internal/hostio.js"
 import { expandVars } from "./internal/paths.js"
 import * as RegistryAuth from "./RegistryAuth.js"
 import type { ContainerConfig, ContainerState, FileState } from "./State.js"
@@ -181,16 +182,7 @@ export const make = Effect.gen(function*() {
                 if (p === "") return yield* Effect.fail(invalid("export: the path is empty"))
                 const dest = path.resolve(ctx.workdir, p)
                 const { snap } = yield* tarball(v, "export", a)
-                yield* Effect.try({
-                  try: () => {
-                    if (fs.existsSync(dest) && fs.statSync(dest).isDirectory()) throw new Error(`${dest} is a directory`)
-                    fs.mkdirSync(path.dirname(dest), { recursive: true })
-                    const tmp = `${dest}.dirk-${process.pid}.tmp`
-                    fs.copyFileSync(path.join(snap, tarballName), tmp)
-                    fs.renameSync(tmp, dest)
-                  },
-                  catch: (e) => invalid(`export: cannot write ${dest}: ${e instanceof Error ? e.message : String(e)}`)
-                })
+                yield* replaceFile(path.join(snap, tarballName), dest)
                 return dest
               })
           },

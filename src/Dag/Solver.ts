@@ -27,9 +27,11 @@ import {
   Deferred,
   Effect,
   Exit,
+  Fiber,
   FiberId,
+  FiberRef,
   FiberSet,
-  type Option,
+  Option,
   PubSub,
   type Queue,
   type Scope,
@@ -49,11 +51,13 @@ import {
   type RunSpec
 } from "../Runtime/ContainerRuntime.js"
 import type { Credentials } from "../Runtime/Registry.js"
+import * as CacheIndex from "./CacheIndex.js"
 import { DagError, ExecError, type SolveError } from "./Errors.js"
 import { HostSync } from "./HostSync.js"
 import * as CacheVolumes from "./internal/CacheVolumes.js"
 import * as DockerBuild from "./internal/DockerBuild.js"
 import * as FileActions from "./internal/FileActions.js"
+import * as InitLayer from "./internal/InitLayer.js"
 import * as Owners from "./internal/Owners.js"
 import { copyContents, relPath, resolveIn, tryFs } from "./internal/Fs.js"
 import * as Sources from "./internal/Sources.js"
@@ -120,6 +124,8 @@ export interface ProgressEvent {
   /** On "end" of a failed op. */
   readonly error?: string
   readonly durationMs: number
+  /** The session the op ran (or was asked for) on behalf of ("" for none). */
+  readonly session?: string
 }
 
 /**
@@ -192,6 +198,21 @@ const wrongKind = (op: Op.Op, expected: string): DagError =>
 
 type ExecOp = Extract<Op.Op, { _tag: "Exec" }>
 
+/** A memoized run: its result, its fiber (once forked) and how many callers wait on it. */
+interface Entry<A> {
+  readonly deferred: Deferred.Deferred<A, SolveError>
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
+  waiters: number
+}
+
+/**
+ * The session on whose behalf the current fiber works ("" for none): progress events carry it, so each session's
+ * client sees its own. The resolver bridge sets it per request.
+ *
+ * @category tags
+ */
+export const currentSession: FiberRef.FiberRef<string> = FiberRef.unsafeMake("")
+
 interface RunCtx {
   cached: boolean
 }
@@ -210,6 +231,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     const runtime = yield* ContainerRuntime
     const snapshots = yield* Snapshots
     const hostSync = yield* HostSync
+    const index = yield* CacheIndex.CacheIndex
     const maxParallel = yield* Config.integer("DIRK_MAX_PARALLEL").pipe(
       Config.validate({ message: "DIRK_MAX_PARALLEL must be at least 1", validation: (n) => n >= 1 }),
       Config.withDefault(os.availableParallelism())
@@ -217,53 +239,123 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     const pool = yield* Effect.makeSemaphore(maxParallel)
     const fibers = yield* FiberSet.make<unknown, unknown>()
     const pubsub = yield* Effect.acquireRelease(PubSub.unbounded<ProgressEvent>(), PubSub.shutdown)
-    const memo = new Map<string, Deferred.Deferred<unknown, SolveError>>()
+    const memo = new Map<string, Entry<unknown>>()
 
     const publish = (event: ProgressEvent) => PubSub.publish(pubsub, event)
 
     /**
      * Runs `run` once per key: concurrent and later callers await the same result; the run is forked into the
-     * solver's scope so an interrupted caller does not cancel it; a failed run is forgotten.
+     * solver's scope so that one interrupted caller does not cancel it for the others, but when every caller waiting
+     * on an unfinished run is gone (interrupted: a closed session, Ctrl-C), the run is interrupted too, and its
+     * containers removed. A failed (or interrupted) run is forgotten.
      */
     const once = <A>(
       key: string,
       description: string,
       run: (ctx: RunCtx) => Effect.Effect<A, SolveError>
     ): Effect.Effect<A, SolveError> =>
-      Effect.uninterruptibleMask((restore) => {
-        const hit = memo.get(key) as Deferred.Deferred<A, SolveError> | undefined
-        if (hit !== undefined) {
-          return Deferred.isDone(hit).pipe(
-            Effect.flatMap((done) =>
-              done ? publish({ digest: key, description, phase: "end", cached: true, durationMs: 0 }) : Effect.void
-            ),
-            Effect.zipRight(restore(Deferred.await(hit)))
-          )
-        }
-        const deferred = Deferred.unsafeMake<A, SolveError>(FiberId.none)
-        memo.set(key, deferred as Deferred.Deferred<unknown, SolveError>)
-        const ctx: RunCtx = { cached: false }
-        const tracked = Effect.flatMap(Clock.currentTimeMillis, (start) =>
-          publish({ digest: key, description, phase: "start", cached: false, durationMs: 0 }).pipe(
-            Effect.zipRight(Effect.interruptible(Effect.suspend(() => run(ctx)))),
-            Effect.onExit((exit) =>
-              Effect.gen(function*() {
-                if (Exit.isFailure(exit) && memo.get(key) === deferred) memo.delete(key)
-                const end = yield* Clock.currentTimeMillis
-                yield* publish({
-                  digest: key,
-                  description,
-                  phase: "end",
-                  cached: Exit.isSuccess(exit) && ctx.cached,
-                  durationMs: end - start,
-                  ...(Exit.isFailure(exit) ? { error: errorText(exit.cause) } : {})
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const session = yield* FiberRef.get(currentSession)
+          const hit = memo.get(key) as Entry<A> | undefined
+          if (hit !== undefined) {
+            if (yield* Deferred.isDone(hit.deferred)) {
+              yield* publish({ digest: key, description, phase: "end", cached: true, durationMs: 0, session })
+            }
+            return yield* wait(hit, restore)
+          }
+          const entry: Entry<A> = { deferred: Deferred.unsafeMake<A, SolveError>(FiberId.none), fiber: undefined, waiters: 0 }
+          memo.set(key, entry as Entry<unknown>)
+          const ctx: RunCtx = { cached: false }
+          const tracked = Effect.flatMap(Clock.currentTimeMillis, (start) =>
+            publish({ digest: key, description, phase: "start", cached: false, durationMs: 0, session }).pipe(
+              Effect.zipRight(Effect.interruptible(Effect.suspend(() => run(ctx)))),
+              Effect.onExit((exit) =>
+                Effect.gen(function*() {
+                  if (Exit.isFailure(exit) && memo.get(key) === entry) memo.delete(key)
+                  const end = yield* Clock.currentTimeMillis
+                  yield* publish({
+                    digest: key,
+                    description,
+                    phase: "end",
+                    cached: Exit.isSuccess(exit) && ctx.cached,
+                    durationMs: end - start,
+                    session,
+                    ...(Exit.isFailure(exit) ? { error: errorText(exit.cause) } : {})
+                  })
+                  yield* Deferred.done(entry.deferred, exit)
                 })
-                yield* Deferred.done(deferred, exit)
-              })
-            )
-          ))
-        return FiberSet.run(fibers, tracked).pipe(Effect.zipRight(restore(Deferred.await(deferred))))
+              )
+            ))
+          entry.fiber = yield* FiberSet.run(fibers, tracked)
+          return yield* wait(entry, restore)
+        })
+      )
+
+    /** Awaits a run as one of its waiters; the last waiter to be interrupted interrupts the unfinished run. */
+    const wait = <A>(
+      entry: Entry<A>,
+      restore: <X, E, R>(self: Effect.Effect<X, E, R>) => Effect.Effect<X, E, R>
+    ): Effect.Effect<A, SolveError> =>
+      Effect.suspend(() => {
+        entry.waiters++
+        return restore(Deferred.await(entry.deferred)).pipe(
+          Effect.onExit((exit) =>
+            Effect.suspend(() => {
+              entry.waiters--
+              const abandoned = Exit.isInterrupted(exit) && entry.waiters === 0 && entry.fiber !== undefined
+              return abandoned ? Effect.asVoid(Effect.forkDaemon(Fiber.interrupt(entry.fiber!))) : Effect.void
+            })
+          )
+        )
       })
+
+    /**
+     * A result of the persistent cache (`CacheIndex`), verified before it is used (its images and snapshots still
+     * exist: a stale entry is dropped and the op runs again), or `run`'s result, recorded once it succeeded. A
+     * failure to record is logged, not the op's failure.
+     */
+    const persisted = <A, S>(
+      ctx: RunCtx,
+      kind: string,
+      key: string,
+      codec: { readonly encode: (a: A) => S; readonly decode: (s: S) => A },
+      run: Effect.Effect<{ readonly value: A; readonly refs: CacheIndex.Refs }, SolveError>
+    ): Effect.Effect<A, SolveError> =>
+      Effect.gen(function*() {
+        const hit = yield* index.get<S>(kind, key).pipe(Effect.orElseSucceed(() => Option.none<CacheIndex.Entry<S>>()))
+        if (Option.isSome(hit)) {
+          const e = hit.value
+          const images = yield* Effect.forEach(e.images, (id) => runtime.imageSize(id), { concurrency: 4 }).pipe(
+            Effect.orElseSucceed(() => [Option.none<number>()])
+          )
+          const snaps = yield* Effect.forEach(e.snapshots, (k) => snapshots.exists(k), { concurrency: 4 }).pipe(
+            Effect.orElseSucceed(() => [false])
+          )
+          if (images.every(Option.isSome) && snaps.every((x) => x)) {
+            ctx.cached = true
+            yield* index.touch(kind, key).pipe(Effect.ignore)
+            return codec.decode(e.value)
+          }
+          yield* index.remove(kind, key).pipe(Effect.ignore)
+        }
+        const { value, refs } = yield* run
+        yield* index.put(kind, key, codec.encode(value), refs).pipe(
+          Effect.tapError((e) => Effect.logWarning(`cannot record ${kind} ${key} in the cache: ${e.message}`)),
+          Effect.ignore
+        )
+        return value
+      })
+
+    /** The bytes an image adds over its parent (Docker sizes include the parents'). */
+    const ownBytes = (imageId: string, parentId: string | undefined) =>
+      Effect.gen(function*() {
+        const size = Option.getOrElse(yield* runtime.imageSize(imageId), () => 0)
+        const parent = parentId === undefined ? 0 : Option.getOrElse(yield* runtime.imageSize(parentId), () => 0)
+        return Math.max(0, size - parent)
+      }).pipe(Effect.orElseSucceed(() => 0))
+
+    const plain = <A>() => ({ encode: (a: A): A => a, decode: (a: A): A => a })
 
     // -----------------------------------------------------------------------------------------------------------
     // images
@@ -284,7 +376,11 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         case "ScratchImage":
           return once(op.digest, Op.describe(op), () => Effect.mapError(runtime.scratchImage, fromContainer))
         case "ImageFile":
-          return once(op.digest, Op.describe(op), () => imageFile(op))
+          return once(op.digest, Op.describe(op), (ctx) =>
+            persisted(ctx, "image", op.digest, plain<string>(), Effect.gen(function*() {
+              const r = yield* imageFile(op)
+              return { value: r.imageId, refs: { images: [r.imageId], snapshots: [], bytes: yield* ownBytes(r.imageId, r.base) } }
+            })))
         case "DockerBuild":
           return Effect.map(dockerBuild(op), (r) => r.imageId)
         case "ExecOutput":
@@ -305,16 +401,17 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     const dockerBuild = (op: Op.Op): Effect.Effect<ResolvedImage, SolveError> =>
       op._tag !== "DockerBuild"
         ? Effect.fail(wrongKind(op, "a docker build"))
-        : once(op.digest, Op.describe(op), () =>
-          Effect.gen(function*() {
+        : once(op.digest, Op.describe(op), (run) =>
+          persisted(run, "build", op.digest, plain<ResolvedImage>(), Effect.gen(function*() {
             const ctx = yield* DockerBuild.context(yield* snapshot(op.context), op.dockerfile)
-            return yield* pool.withPermits(1)(runtime.buildImage({
+            const built = yield* pool.withPermits(1)(runtime.buildImage({
               context: () => Tar.pack(ctx.items),
               dockerfile: ctx.dockerfile,
               buildArgs: Object.fromEntries(op.buildArgs),
               target: op.target
             })).pipe(Effect.mapError(fromContainer))
-          }))
+            return { value: built, refs: { images: [built.imageId], snapshots: [], bytes: yield* ownBytes(built.imageId, undefined) } }
+          })))
 
     /**
      * What a Copy into a rootfs reads: a host tree not yet in the snapshot store, copied whole, is streamed from the
@@ -331,7 +428,9 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       )
     }
 
-    const imageFile = (op: Extract<Op.Op, { _tag: "ImageFile" }>): Effect.Effect<string, SolveError> =>
+    const imageFile = (
+      op: Extract<Op.Op, { _tag: "ImageFile" }>
+    ): Effect.Effect<{ readonly imageId: string; readonly base: string }, SolveError> =>
       Effect.gen(function*() {
         const [imageId, sources] = yield* Effect.all([
           image(op.input),
@@ -376,7 +475,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
             })
           }
         }
-        return current
+        return { imageId: current, base: imageId }
       })
 
     /**
@@ -522,10 +621,23 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         const rel = yield* relPath(op.path)
         // A trailing "/" asks the runtime to follow a symlink at the path (Container.directory).
         const imagePath = "/" + rel + (rel !== "" && op.path.endsWith("/") ? "/" : "")
-        const r = yield* snapshots.createWith(keyOf(["extract", imageId, imagePath]), (dir) =>
-          runtime.getArchive(imageId, imagePath, (tar) => Tar.extractTo(tar, dir)).pipe(
-            Effect.mapError((e) => (e._tag === "ContainerError" ? fromContainer(e) : e))
-          ))
+        const r = yield* snapshots.createWith(keyOf(["extract2", imageId, imagePath]), (dir) =>
+          Effect.gen(function*() {
+            yield* runtime.getArchive(imageId, imagePath, (tar) => Tar.extractTo(tar, dir)).pipe(
+              Effect.mapError((e) => (e._tag === "ContainerError" ? fromContainer(e) : e))
+            )
+            // what the container's init layer showed instead of the image's own files
+            if (imagePath.endsWith("/") && imagePath !== "/") {
+              // followed through a symlink, the paths below differ: keep what was read
+              const st = yield* Effect.mapError(runtime.statPath(imageId, "/" + rel), fromContainer)
+              if (Option.isSome(st) && st.value.type === "symlink") return
+            }
+            const fixups = yield* Effect.mapError(runtime.initLayerPaths(imageId, imagePath), fromContainer)
+            yield* tryFs("read the image's own files at", imagePath, async () => InitLayer.apply(dir, imagePath, fixups))
+            if (rel !== "" && fs.lstatSync(path.join(dir, path.posix.basename(rel)), { throwIfNoEntry: false }) === undefined) {
+              return yield* new DagError({ reason: "PathNotFound", detail: `no such file or directory in the image: ${imagePath}` })
+            }
+          }))
         ctx.cached = !r.created
         return r.path
       })
@@ -559,7 +671,23 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
 
     const execResult = (op: Op.Op): Effect.Effect<ExecResult, SolveError> =>
       op._tag === "Exec"
-        ? once(op.digest, Op.describe(op), () => runExec(op))
+        ? once(op.digest, Op.describe(op), (ctx) =>
+          persisted(ctx, "exec", op.digest, execCodec, Effect.gen(function*() {
+            const { result, base } = yield* runExec(op)
+            const outputs = Object.values(result.outputs)
+            const outBytes = yield* Effect.forEach(outputs, (dir) => Walk.collect(dir)).pipe(
+              Effect.map((lists) => lists.flat().reduce((n, e) => n + e.size, 0)),
+              Effect.orElseSucceed(() => 0)
+            )
+            return {
+              value: result,
+              refs: {
+                images: [result.imageId],
+                snapshots: outputs.map((p) => path.basename(p)),
+                bytes: (yield* ownBytes(result.imageId, base)) + outBytes
+              }
+            }
+          })))
         : Effect.fail(wrongKind(op, "an exec"))
 
     const mountSource = (root: string, sourcePath: string, kind: "dir" | "file", target: string) =>
@@ -585,7 +713,13 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         return abs
       })
 
-    const runExec = (op: ExecOp): Effect.Effect<ExecResult, SolveError> =>
+    /** An exec result as the cache index keeps it: output snapshots by key, not by path. */
+    const execCodec = {
+      encode: (r: ExecResult) => ({ ...r, outputs: Object.fromEntries(Object.entries(r.outputs).map(([t, p]) => [t, path.basename(p)])) }),
+      decode: (s: ExecResult) => ({ ...s, outputs: Object.fromEntries(Object.entries(s.outputs).map(([t, k]) => [t, snapshots.pathOf(k)])) })
+    }
+
+    const runExec = (op: ExecOp): Effect.Effect<{ readonly result: ExecResult; readonly base: string }, SolveError> =>
       Effect.scoped(Effect.gen(function*() {
         const meta = op.meta
         if (meta.args.length === 0) {
@@ -680,14 +814,15 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         const published = yield* Effect.forEach(outputs, ([target, dir]) =>
           Effect.map(snapshots.adopt(mountOutputKey(op.digest, target), dir), (p) => [target, p] as const))
 
-        return {
+        const execResult: ExecResult = {
           imageId: finalImage,
           exitCode: result.exitCode,
           stdout: meta.redirectStdout !== "" ? "" : stdout,
           stderr: meta.redirectStderr !== "" ? "" : stderr,
           combinedOutput: combinedText(combined, meta.redirectStdout !== "" ? "" : stdout, meta.redirectStderr !== "" ? "" : stderr),
           outputs: Object.fromEntries(published)
-        } satisfies ExecResult
+        }
+        return { result: execResult, base: imageId }
       }))
 
     // -----------------------------------------------------------------------------------------------------------
@@ -765,9 +900,9 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
 
     /** Publishes start and end progress events around work that is not an op (a module function call). */
     const track = <A, E, R>(description: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-      Effect.flatMap(Clock.currentTimeMillis, (start) => {
+      Effect.flatMap(Effect.zip(Clock.currentTimeMillis, FiberRef.get(currentSession)), ([start, session]) => {
         const digest = `track:${start}:${Math.random().toString(36).slice(2)}`
-        return publish({ digest, description, phase: "start", cached: false, durationMs: 0 }).pipe(
+        return publish({ digest, description, phase: "start", cached: false, durationMs: 0, session }).pipe(
           Effect.zipRight(effect),
           Effect.onExit((exit) =>
             Effect.flatMap(Clock.currentTimeMillis, (end) =>
@@ -777,6 +912,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
                 phase: "end",
                 cached: false,
                 durationMs: end - start,
+                session,
                 ...(Exit.isFailure(exit) ? { error: errorText(exit.cause) } : {})
               })
             )
@@ -808,5 +944,5 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       track
     } as const
   }),
-  dependencies: [Snapshots.Default, HostSync.Default]
+  dependencies: [Snapshots.Default, HostSync.Default, CacheIndex.CacheIndex.Default]
 }) {}

@@ -37,8 +37,18 @@ export class EngineError extends Schema.TaggedError<EngineError>()("EngineError"
  * @category models
  */
 export interface EngineShape {
-  /** Opens a session served on 127.0.0.1; it ends (and removes what it created) when the scope closes. */
-  readonly openSession: (options: { readonly workdir: string }) => Effect.Effect<SessionInfo, EngineError, Scope.Scope>
-  /** Progress events of every op the engine runs. */
+  /**
+   * Opens a session served on 127.0.0.1; it ends (and removes what it created) when the scope closes. Its `events`
+   * are the progress events of the ops run (or found cached) on its behalf, from the moment it was opened.
+   */
+  readonly openSession: (options: { readonly workdir: string }) => Effect.Effect<OpenedSession, EngineError, Scope.Scope>
+}
+
+/**
+ * A session as its opener sees it.
+ *
+ * @category models
+ */
+export interface OpenedSession extends SessionInfo {
   readonly events: Stream.Stream<ProgressEvent>
 }

@@ -1,7 +1,7 @@
 /**
  * The in-process engine: one solver and one value memo shared by all its sessions.
  */
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import type * as Api from "../Core/Api.js"
 import * as Core from "../Core/Core.js"
 import { Solver } from "../Dag/Solver.js"
@@ -21,8 +21,14 @@ export class Engine extends Effect.Service<Engine>()("dirk/Engine/Engine", {
     const extra = yield* ExtraSpecs
     const memo = yield* Memo.make
     const baseSpecs: ReadonlyArray<Api.ApiSpec> = [...core, ...extra.specs]
-    const openSession: EngineShape["openSession"] = (options) => Session.make({ workdir: options.workdir, baseSpecs, memo })
-    return { openSession, events: solver.events } satisfies EngineShape
+    const openSession: EngineShape["openSession"] = (options) =>
+      Effect.gen(function*() {
+        // subscribed before the session exists, so that none of its events is missed
+        const queue = yield* solver.subscribe
+        const info = yield* Session.make({ workdir: options.workdir, baseSpecs, memo })
+        return { ...info, events: Stream.fromQueue(queue).pipe(Stream.filter((e) => e.session === info.id)) }
+      })
+    return { openSession, events: solver.events }
   })
 }) {}
 

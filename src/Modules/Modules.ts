@@ -3,13 +3,14 @@
  * into clients' schemas, and runs their functions (memoized by cache policy). Its `spec` is the module API plus
  * `moduleSource`, for every client of every session.
  */
-import { Config, Deferred, Effect, Either, Exit, FiberId, Layer } from "effect"
+import { Config, Deferred, Effect, Either, Exit, FiberId, Layer, Option } from "effect"
 import { createHash, randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import type * as Api from "../Core/Api.js"
 import { type ApiError, QueryError } from "../Core/Errors.js"
+import { CacheIndex } from "../Dag/CacheIndex.js"
 import { HostSync } from "../Dag/HostSync.js"
 import { Solver } from "../Dag/Solver.js"
 import * as Snapshots from "../Dag/Snapshots.js"
@@ -79,6 +80,7 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
     const runtime = yield* ContainerRuntime
     const hostSync = yield* HostSync
     const solver = yield* Solver
+    const index = yield* CacheIndex
     const image = yield* Config.string("DIRK_NODE_IMAGE").pipe(Config.withDefault(Runtime.defaultImage))
     const root = yield* Runtime.engineRoot.pipe(Effect.orDie)
     const nodeModules = path.join(root, "node_modules")
@@ -117,17 +119,28 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
       memoize(
         registrations,
         `${source.contentDigest}|${sdkVersion}`,
-        solver.track(
-          `register module ${source.name}`,
-          Runtime.run(config, runtime, source, { parentName: "", name: "", parent: "{}", inputArgs: [] }, ctx, randomUUID())
-        ).pipe(
-          Effect.flatMap((o) =>
-            o.module === undefined
-              ? Effect.fail(new QueryError({ reason: "Module", detail: `module ${source.name}: registration returned no module` }))
-              : Effect.succeed(stamp(source.name, o.module))
-          ),
-          Effect.withSpan("Modules.register", { attributes: { module: source.name } })
-        )
+        Effect.gen(function*() {
+          // registrations persist (the cache index's "module" entries): a restarted engine does not run them again
+          const key = hash([source.contentDigest, sdkVersion, "registration"])
+          const hit = yield* index.get<Model.ModuleDef>("module", key).pipe(Effect.orElseSucceed(() => Option.none()))
+          if (Option.isSome(hit)) {
+            yield* index.touch("module", key).pipe(Effect.ignore)
+            return hit.value.value
+          }
+          const def = yield* solver.track(
+            `register module ${source.name}`,
+            Runtime.run(config, runtime, source, { parentName: "", name: "", parent: "{}", inputArgs: [] }, ctx, randomUUID())
+          ).pipe(
+            Effect.flatMap((o) =>
+              o.module === undefined
+                ? Effect.fail(new QueryError({ reason: "Module", detail: `module ${source.name}: registration returned no module` }))
+                : Effect.succeed(stamp(source.name, o.module))
+            ),
+            Effect.withSpan("Modules.register", { attributes: { module: source.name } })
+          )
+          yield* index.put("module", key, def, { images: [], snapshots: [], bytes: 0 }).pipe(Effect.ignore)
+          return def
+        })
       )
 
     /** Runs a function, memoized according to its cache policy. */

@@ -2,7 +2,7 @@
  * The container runtime port: what the engine needs from a container engine, and nothing more.
  * The Docker implementation lives in `Docker.ts`; tests of pure logic use `layerTest`.
  */
-import { Context, Effect, Layer, type Option, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { Readable } from "node:stream"
 import type { Credentials } from "./Registry.js"
 
@@ -131,6 +131,15 @@ export interface ArchivePut {
 }
 
 /**
+ * A path of a container's init layer and what the image itself has there.
+ *
+ * @category models
+ */
+export type InitPath =
+  | { readonly path: string; readonly state: "absent" }
+  | { readonly path: string; readonly state: "present"; readonly source?: string | undefined }
+
+/**
  * An image build from a Dockerfile (`docker build`).
  *
  * @category models
@@ -209,8 +218,25 @@ export class ContainerRuntime extends Context.Tag("dirk/Runtime/ContainerRuntime
    * failing step, with the tail of its output.
    */
   readonly buildImage: (spec: BuildSpec) => Effect.Effect<ResolvedImage, ContainerError>
-  /** Removes every object carrying this engine's labels, or all objects of one owner. */
-  readonly cleanup: (owner?: string) => Effect.Effect<void>
+  /**
+   * Removes every object carrying this engine's labels, or all objects of one owner; images for which `keep` holds
+   * (the persistent cache's) stay.
+   */
+  readonly cleanup: (owner?: string, keep?: (imageId: string) => boolean) => Effect.Effect<void>
+  /**
+   * Removes what engines of this host whose process is gone (a crash, kill -9) left in Docker: their containers, and
+   * their images for which `keep` does not hold.
+   */
+  readonly reapOrphans: (keep: (imageId: string) => boolean) => Effect.Effect<void>
+  /**
+   * What a container adds over its image that `getArchive` shows but the image does not hold (Docker's init layer:
+   * `/.dockerenv`, `/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf`, `/etc/mtab`, `/dev/console`, `/dev/pts`,
+   * `/dev/shm`, `/proc`, `/sys` and their parents), for the paths at or below `path`: each is either not in the image
+   * (`absent`) or in it, with `source` the host path of the image's own file when the runtime can read its layers.
+   */
+  readonly initLayerPaths: (image: string, path: string) => Effect.Effect<ReadonlyArray<InitPath>, ContainerError>
+  /** The size in bytes of an image with its parents (Docker's `Size`), or `None` when it is not in the store. */
+  readonly imageSize: (imageId: string) => Effect.Effect<Option.Option<number>, ContainerError>
 }>() {}
 
 /**
@@ -231,5 +257,8 @@ export const layerTest = (impl: Partial<ContainerRuntime["Type"]>): Layer.Layer<
     loadImage: () => Effect.dieMessage("ContainerRuntime.loadImage not implemented in this test"),
     buildImage: () => Effect.dieMessage("ContainerRuntime.buildImage not implemented in this test"),
     cleanup: () => Effect.void,
+    reapOrphans: () => Effect.void,
+    initLayerPaths: () => Effect.succeed([]),
+    imageSize: () => Effect.succeed(Option.some(0)),
     ...impl
   })

@@ -9,6 +9,7 @@
 import Dockerode from "dockerode"
 import { Config, ConfigError, Context, Effect, Layer, Option, Ref } from "effect"
 import { randomBytes } from "node:crypto"
+import * as fs from "node:fs"
 import * as os from "node:os"
 import * as posix from "node:path/posix"
 import type { Duplex, Readable } from "node:stream"
@@ -19,6 +20,7 @@ import {
   ContainerError,
   ContainerRuntime,
   type ImageConfig,
+  type InitPath,
   type ResolvedImage,
   type RunResult,
   type PathStat,
@@ -235,14 +237,44 @@ export const labelPid = "dirk.pid"
 /** @category constants */
 export const labelHost = "dirk.host"
 
+/**
+ * The label holding the state dir of the engine that made an image: its persistent cache may keep the image after
+ * that engine ends; engines of other state dirs leave it alone, unless that state dir is gone.
+ *
+ * @category constants
+ */
+export const labelState = "dirk.state"
+
 const processAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
-    return true
   } catch (e) {
     return (e as { code?: string }).code === "EPERM"
   }
+  // a zombie (killed, not reaped yet by its parent) answers signal 0 but is dead
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
+  } catch {
+    return true
+  }
 }
+
+/** The paths Docker's init layer puts into every container (daemon/initlayer), parents before children. */
+const initPaths: ReadonlyArray<string> = [
+  "/.dockerenv",
+  "/dev",
+  "/dev/console",
+  "/dev/pts",
+  "/dev/shm",
+  "/etc",
+  "/etc/hostname",
+  "/etc/hosts",
+  "/etc/mtab",
+  "/etc/resolv.conf",
+  "/proc",
+  "/sys"
+]
 
 /**
  * A fresh owner id for an engine process (`dirk-` and 12 hex digits).
@@ -256,7 +288,7 @@ export const makeOwnerId = (): string => `dirk-${randomBytes(6).toString("hex")}
  *
  * @category constructors
  */
-export const make = (options?: { readonly owner?: string }) =>
+export const make = (options?: { readonly owner?: string; readonly stateDir?: string }) =>
   Effect.gen(function*() {
     const { docker, host } = yield* DockerClient
     const owner = options?.owner ?? makeOwnerId()
@@ -264,7 +296,8 @@ export const make = (options?: { readonly owner?: string }) =>
       [labelEngine]: "1",
       [labelOwner]: owner,
       [labelPid]: String(process.pid),
-      [labelHost]: os.hostname()
+      [labelHost]: os.hostname(),
+      ...(options?.stateDir !== undefined ? { [labelState]: options.stateDir } : {})
     }
 
     /** Runs one dockerode call; failures become ContainerErrors (DaemonUnavailable when the socket is dead). */
@@ -695,7 +728,7 @@ export const make = (options?: { readonly owner?: string }) =>
       yield* followProgress(stream, ctx)
     })
 
-    const removeLabelled = (containersOnly: boolean, who?: string) =>
+    const removeLabelled = (containersOnly: boolean, who?: string, keep: (imageId: string) => boolean = () => false) =>
       Effect.gen(function*() {
         const filters = { label: [`${labelEngine}=1`, ...(who !== undefined ? [`${labelOwner}=${who}`] : [])] }
         const containers = yield* call(
@@ -709,10 +742,10 @@ export const make = (options?: { readonly owner?: string }) =>
         if (containersOnly) return
         // Children before parents (newest first); a few passes for images created in the same second.
         for (let pass = 0; pass < 3; pass++) {
-          const images = yield* call(
+          const images = (yield* call(
             { reason: "RunFailed", detail: "listing images" },
             () => docker.listImages({ all: true, filters })
-          )
+          )).filter((i) => !keep(i.Id))
           if (images.length === 0) break
           const sorted = [...images].sort((a, b) => b.Created - a.Created)
           for (const info of sorted) {
@@ -736,32 +769,94 @@ export const make = (options?: { readonly owner?: string }) =>
         }
       })
 
-    const cleanup = Effect.fn("ContainerRuntime.cleanup")(function*(who?: string) {
-      yield* removeLabelled(false, who).pipe(
+    const cleanup = Effect.fn("ContainerRuntime.cleanup")(function*(who?: string, keep?: (imageId: string) => boolean) {
+      yield* removeLabelled(false, who, keep).pipe(
         Effect.timeout("2 minutes"),
         Effect.tapError((error) => Effect.logWarning("cleanup failed", error)),
         Effect.ignore
       )
     })
 
-    // Objects left by engines of this host whose process is gone (a crash, kill -9) are removed when an engine starts
-    // (two list calls when there is nothing to remove).
-    const reapOrphans = Effect.gen(function*() {
-      const filters = { label: [`${labelEngine}=1`, `${labelHost}=${os.hostname()}`] }
-      const containers = yield* call({ reason: "RunFailed", detail: "listing containers" }, () => docker.listContainers({ all: true, filters }))
-      const images = yield* call({ reason: "RunFailed", detail: "listing images" }, () => docker.listImages({ all: true, filters }))
-      const dead = new Set<string>()
-      for (const labels of [...containers.map((c) => c.Labels), ...images.map((i) => i.Labels ?? {})]) {
-        const pid = Number(labels[labelPid])
-        const who = labels[labelOwner]
-        if (who !== undefined && who !== owner && Number.isInteger(pid) && pid > 0 && !processAlive(pid)) dead.add(who)
-      }
-      for (const who of dead) {
-        yield* Effect.logDebug(`removing what the dead engine ${who} left in Docker`)
-        yield* removeLabelled(false, who)
-      }
-    }).pipe(Effect.ignore)
-    yield* reapOrphans
+    // Objects left by engines of this host whose process is gone (a crash, kill -9): removed when an engine starts
+    // (two list calls when there is nothing to remove), images of the persistent cache excepted.
+    const reapOrphans = (keep: (imageId: string) => boolean) =>
+      Effect.gen(function*() {
+        const filters = { label: [`${labelEngine}=1`, `${labelHost}=${os.hostname()}`] }
+        const containers = yield* call({ reason: "RunFailed", detail: "listing containers" }, () => docker.listContainers({ all: true, filters }))
+        const images = yield* call({ reason: "RunFailed", detail: "listing images" }, () => docker.listImages({ all: true, filters }))
+        const deadOwner = (labels: Record<string, string>) => {
+          const pid = Number(labels[labelPid])
+          const who = labels[labelOwner]
+          return who !== undefined && who !== owner && Number.isInteger(pid) && pid > 0 && !processAlive(pid) ? who : undefined
+        }
+        // containers of dead engines: always
+        const dead = new Set(containers.flatMap((c) => deadOwner(c.Labels) ?? []))
+        for (const who of dead) {
+          yield* Effect.logDebug(`removing the containers the dead engine ${who} left in Docker`)
+          yield* removeLabelled(true, who)
+        }
+        // images of dead engines: of this state dir, those its cache does not keep; of another state dir, only when
+        // that dir is gone (its own engine manages the rest)
+        const mine = options?.stateDir
+        const stale = images.filter((i) => {
+          const labels = i.Labels ?? {}
+          if (deadOwner(labels) === undefined) return false
+          const state = labels[labelState]
+          if (state === undefined || state === mine) return !keep(i.Id)
+          return !fs.existsSync(`${state}/dirk-state.json`)
+        })
+        for (const info of [...stale].sort((a, b) => b.Created - a.Created)) {
+          yield* call({ reason: "RunFailed", detail: `removing image ${info.Id}`, image: info.Id }, () =>
+            docker.getImage(info.Id).remove({ force: true })).pipe(Effect.ignore)
+        }
+      }).pipe(Effect.ignore, Effect.withSpan("ContainerRuntime.reapOrphans"))
+
+    /**
+     * The image's own state of the init layer's paths, read from its overlay2 layers (top to bottom; a character
+     * device 0:0 is a whiteout) when the daemon's storage is overlay2 and readable here; otherwise only `/.dockerenv`
+     * is known to be the container's.
+     */
+    const initLayerPaths = (image: string, at: string) =>
+      Effect.gen(function*() {
+        const base = posix.resolve("/", at)
+        const under = initPaths.filter((p) => p === base || base === "/" || p.startsWith(base + "/"))
+        if (under.length === 0) return []
+        const info = yield* inspectImage(image)
+        const data = Option.isSome(info) ? (info.value.GraphDriver as { Name?: string; Data?: Record<string, string> } | undefined) : undefined
+        const layers = data?.Name === "overlay2" && data.Data?.UpperDir !== undefined
+          ? [data.Data.UpperDir, ...(data.Data.LowerDir ?? "").split(":").filter((d) => d !== "")]
+          : []
+        const readable = layers.length > 0 && layers.every((d) => {
+          try {
+            fs.accessSync(d, fs.constants.R_OK)
+            return true
+          } catch {
+            return false
+          }
+        })
+        if (!readable) return under.filter((p) => p === "/.dockerenv").map((p): InitPath => ({ path: p, state: "absent" }))
+        return under.map((p): InitPath => {
+          const segs = p.slice(1).split("/")
+          for (const layer of layers) {
+            for (let i = 1; i <= segs.length; i++) {
+              const rel = segs.slice(0, i).join("/")
+              let st: fs.Stats | undefined
+              try {
+                st = fs.lstatSync(`${layer}/${rel}`)
+              } catch {
+                st = undefined
+              }
+              if (st === undefined) continue
+              if (st.isCharacterDevice() && st.rdev === 0) return { path: p, state: "absent" } // whiteout
+              if (i === segs.length) return { path: p, state: "present", source: `${layer}/${rel}` }
+            }
+          }
+          return { path: p, state: "absent" }
+        })
+      }).pipe(Effect.withSpan("ContainerRuntime.initLayerPaths"))
+
+    const imageSize = (imageId: string) =>
+      Effect.map(inspectImage(imageId), Option.map((info) => info.Size))
 
     // Containers of this engine never outlive it (images do: they are the cache).
     yield* Effect.addFinalizer(() =>
@@ -796,7 +891,22 @@ export const make = (options?: { readonly owner?: string }) =>
       return { imageId: info.value.Id, config: { ...config, labels } } satisfies ResolvedImage
     })
 
-    return ContainerRuntime.of({ resolveImage, scratchImage, run, putArchives, getArchive, statPath, ownLabels, saveImage, loadImage, buildImage, cleanup })
+    return ContainerRuntime.of({
+      resolveImage,
+      scratchImage,
+      run,
+      putArchives,
+      getArchive,
+      statPath,
+      ownLabels,
+      saveImage,
+      loadImage,
+      buildImage,
+      cleanup,
+      reapOrphans,
+      imageSize,
+      initLayerPaths
+    })
   })
 
 /**
@@ -811,5 +921,5 @@ export const layer: Layer.Layer<ContainerRuntime, never, DockerClient> = Layer.s
  *
  * @category layers
  */
-export const layerWithOwner = (owner: string): Layer.Layer<ContainerRuntime, never, DockerClient> =>
-  Layer.scoped(ContainerRuntime, make({ owner }))
+export const layerWithOwner = (owner: string, stateDir?: string): Layer.Layer<ContainerRuntime, never, DockerClient> =>
+  Layer.scoped(ContainerRuntime, make({ owner, ...(stateDir !== undefined ? { stateDir } : {}) }))

@@ -2,7 +2,7 @@
 // withoutRegistryAuth against a registry that requires a password, and the Docker client's config.
 // argv[2]: the mode ("auth", "config", "helper"); argv[3]: the registry (host:port); argv[4]: the repository;
 // argv[5]: the user name. The password comes in $DIRK_TEST_REGISTRY_PASSWORD (never printed: the output tells only
-// whether values matched). Prints one JSON object; test/integration/CompatAuth.test.ts checks it.
+// whether values matched). Prints one JSON object; test/integration/CompatImage.test.ts checks it.
 import { connect } from "@dagger.io/dagger"
 import { step } from "./step.mjs"
 

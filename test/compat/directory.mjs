@@ -1,5 +1,6 @@
-// Directory fields through Dagger's own npm client (run by `dirk run`); prints JSON that
-// test/integration/CompatDirectory.test.ts checks.
+// Directory fields through Dagger's own npm client, unchanged, against dirk (through `dirk run`). Prints one JSON
+// object with what each step returned (a failed step records its error); test/integration/CompatDirectory.test.ts
+// checks it.
 import { connect, ExistsType } from "@dagger.io/dagger"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
@@ -7,8 +8,12 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { step } from "./step.mjs"
 
-
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-compat-dir-"))
+/** Every path under `root` (directories end with `/`), sorted. */
+const listTree = (root) =>
+  fs.readdirSync(root, { recursive: true, withFileTypes: true })
+    .map((e) => path.relative(root, path.join(e.parentPath ?? e.path, e.name)) + (e.isDirectory() ? "/" : ""))
+    .sort()
 
 await connect(async (client) => {
   const r = {}
@@ -18,6 +23,50 @@ await connect(async (client) => {
     .withNewFile("sub/b.md", "B")
     .withNewFile("sub/deep/c.md", "C")
     .withNewDirectory("empty")
+  await step(r, "entries", async () => ({
+    root: await dir.entries(),
+    sub: await dir.entries({ path: "sub" }),
+    empty: await client.directory().entries(),
+    missing: await dir.entries({ path: "nope" }).catch((e) => ({ error: String(e.message) }))
+  }))
+  await step(r, "fileAndDirectory", async () => ({
+    file: await dir.file("sub/b.md").contents(),
+    directory: await dir.directory("sub").entries(),
+    nested: await dir.directory("sub").directory("deep").file("c.md").contents(),
+    missingFile: await dir.file("nope.txt").contents().catch((e) => ({ error: String(e.message) }))
+  }))
+  await step(r, "withNewFileAndDirectory", async () => {
+    const d = client.directory().withNewFile("x/y.sh", "echo", { permissions: 0o750 }).withNewDirectory("p/q", { permissions: 0o700 })
+    return {
+      glob: await d.glob("**"),
+      fileMode: await d.stat("x/y.sh").permissions(),
+      dirMode: await d.stat("p/q").permissions(),
+      defaultMode: await dir.stat("a.txt").permissions()
+    }
+  })
+  await step(r, "withFile", async () => {
+    const d = client.directory().withFile("copy.txt", dir.file("a.txt")).withFile("m.txt", dir.file("a.txt"), { permissions: 0o600 })
+    return {
+      contents: await d.file("copy.txt").contents(),
+      mode: await d.stat("m.txt").permissions(),
+      into: await client.directory().withNewDirectory("d").withFile("d/", dir.file("sub/b.md")).glob("**")
+    }
+  })
+  await step(r, "withDirectory", async () => ({
+    all: await client.directory().withNewFile("keep.txt", "k").withDirectory("x", dir).glob("**"),
+    include: await client.directory().withDirectory("x", dir, { include: ["**/*.md"] }).glob("**"),
+    exclude: await client.directory().withDirectory(".", dir, { exclude: ["sub/deep", "empty"] }).glob("**")
+  }))
+  await step(r, "withoutDirectory", async () => ({
+    glob: await dir.withoutDirectory("sub").glob("**"),
+    nested: await dir.withoutDirectory("sub/deep").entries({ path: "sub" }),
+    missing: await dir.withoutDirectory("nope").entries()
+  }))
+  await step(r, "withoutFile", async () => ({
+    glob: await dir.withoutFile("sub/b.md").glob("**"),
+    entries: await dir.withoutFile("sub/b.md").entries({ path: "sub" }),
+    missing: await dir.withoutFile("nope.txt").entries()
+  }))
   await step(r, "globMd", () => dir.glob("**/*.md"))
   await step(r, "globTop", () => dir.glob("*.txt"))
   await step(r, "globAll", () => dir.glob("**"))
@@ -57,9 +106,16 @@ await connect(async (client) => {
     const d2 = client.directory().withNewFile("x.sh", "echo hi", { permissions: 0o755 })
     const modes = await Promise.all([d1, d2].map((d) =>
       base.withMountedDirectory("/m", d).withExec(["stat", "-c", "%a", "/m/x.sh"]).stdout()))
+    const one = client.directory().withNewFile("a.txt", "A")
     return {
       digest: await dir.digest(),
       sameContent: await same.digest(),
+      one: await one.digest(),
+      oneAgain: await client.directory().withNewFile("a.txt", "A").digest(),
+      renamed: await client.directory().withNewFile("b.txt", "A").digest(),
+      otherByte: await client.directory().withNewFile("a.txt", "B").digest(),
+      moved: await client.directory().withNewFile("sub/a.txt", "A").digest(),
+      extraEmptyDir: await one.withNewDirectory("e").digest(),
       mode644: await d1.digest(),
       mode755: await d2.digest(),
       execModes: modes
@@ -85,20 +141,6 @@ await connect(async (client) => {
   await step(r, "containerWithDirectoryGitignore", () =>
     base.withDirectory("/g", ignoring, { gitignore: true }).withExec(["find", "/g", "-type", "f"]).stdout()
       .then((s) => s.trim().split("\n").sort()))
-  await step(r, "hostGitignore", async () => {
-    const root = path.join(tmp, "repo")
-    fs.mkdirSync(path.join(root, ".git"), { recursive: true })
-    fs.mkdirSync(path.join(root, "app", "node_modules", "x"), { recursive: true })
-    fs.writeFileSync(path.join(root, ".gitignore"), "node_modules/\n*.log\n")
-    fs.writeFileSync(path.join(root, "app", "index.js"), "i")
-    fs.writeFileSync(path.join(root, "app", "debug.log"), "l")
-    fs.writeFileSync(path.join(root, "app", "node_modules", "x", "y.js"), "y")
-    return {
-      // the parent's .gitignore (up to the work tree's top, marked by .git) applies to a subdirectory
-      sub: await client.host().directory(path.join(root, "app"), { gitignore: true }).glob("**"),
-      without: await client.host().directory(path.join(root, "app")).glob("**")
-    }
-  })
   await step(r, "timestamps", () =>
     base.withMountedDirectory("/m", dir.withTimestamps(1672531199))
       .withExec(["sh", "-c", "stat -c %Y /m/a.txt /m/sub /m/sub/deep/c.md"]).stdout())
@@ -123,6 +165,31 @@ await connect(async (client) => {
       fileExportEqual: fs.readFileSync(path.join(tmp, "out-file.bin")).equals(bytes)
     }
   })
+  await step(r, "export", async () => {
+    const dest = path.join(tmp, "plain-export")
+    const written = await dir.export(dest)
+    const relative = path.join(tmp, "rel")
+    const relativeReturned = await client.directory().withNewFile("r.txt", "r").export(path.relative(process.cwd(), relative))
+    return { returned: written === dest, files: listTree(dest), relative: relativeReturned === relative }
+  })
+  const seedDest = (name) => {
+    const dest = path.join(tmp, name)
+    fs.mkdirSync(path.join(dest, "old"), { recursive: true })
+    fs.writeFileSync(path.join(dest, "extra.txt"), "extra")
+    fs.writeFileSync(path.join(dest, "old", "x.txt"), "x")
+    fs.writeFileSync(path.join(dest, "a.txt"), "stale")
+    return dest
+  }
+  await step(r, "exportMerge", async () => {
+    const dest = seedDest("merge")
+    await dir.export(dest)
+    return { files: listTree(dest), a: fs.readFileSync(path.join(dest, "a.txt"), "utf8") }
+  })
+  await step(r, "exportWipe", async () => {
+    const dest = seedDest("wipe")
+    await dir.export(dest, { wipe: true })
+    return { files: listTree(dest), a: fs.readFileSync(path.join(dest, "a.txt"), "utf8") }
+  })
   await step(r, "exportOntoFile", async () => {
     fs.writeFileSync(path.join(tmp, "plain"), "x")
     return dir.export(path.join(tmp, "plain"))
@@ -146,6 +213,8 @@ await connect(async (client) => {
       entries: await evil.glob("**")
     }
   })
+  await step(r, "byId", async () => client.loadDirectoryFromID(await dir.id()).glob("**"))
+  await step(r, "sync", async () => (await dir.sync()).entries())
   console.log(JSON.stringify(r))
 }, { LogOutput: process.stderr })
 

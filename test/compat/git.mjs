@@ -1,9 +1,8 @@
 // Git sources with Dagger's own npm client, unchanged, against dirk (through `dirk run`). The test serves the
 // repository (DIRK_TEST_GIT_PATH: a bare repo's path; DIRK_TEST_GIT_DAEMON: its git:// URL) and checks the JSON
-// printed here (test/integration/CompatSources.test.ts).
+// printed here (test/integration/CompatGit.test.ts).
 import { connect } from "@dagger.io/dagger"
 import { step } from "./step.mjs"
-
 
 const bare = process.env.DIRK_TEST_GIT_PATH
 const daemon = process.env.DIRK_TEST_GIT_DAEMON
@@ -31,6 +30,9 @@ await connect(async (client) => {
     const id = await repo.branch("feature").id()
     return client.loadGitRefFromID(id).commit()
   })
+  await step(r, "repositoryById", async () => client.loadGitRepositoryFromID(await repo.id()).branch("feature").commit())
+  await step(r, "treeKeepsGitDir", () => repo.branch("feature").tree().entries())
+  await step(r, "keepGitDirFalse", () => client.git(bare, { keepGitDir: false }).head().tree().entries())
   await step(r, "missingBranch", () => repo.branch("nope").commit())
   await step(r, "missingRepo", () => client.git("/nonexistent/repo.git").head().commit())
   await step(r, "branches", () => repo.branches())

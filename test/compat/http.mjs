@@ -1,8 +1,7 @@
 // HTTP sources with Dagger's own npm client, unchanged, against dirk (through `dirk run`). The test serves the files
-// (DIRK_TEST_HTTP: the server's base URL) and checks the JSON printed here (test/integration/CompatSources.test.ts).
+// (DIRK_TEST_HTTP: the server's base URL) and checks the JSON printed here (test/integration/CompatHttp.test.ts).
 import { connect } from "@dagger.io/dagger"
 import { step } from "./step.mjs"
-
 
 const base = process.env.DIRK_TEST_HTTP
 

@@ -1,12 +1,18 @@
 // Owners and permissions (`owner`, `permissions` of Container and Directory fields, `withUser`) through Dagger's own
-// npm client (run by `dirk run`); prints JSON that test/integration/CompatOwner.test.ts checks.
+// npm client (run by `dirk run`); the steps run at the same time. Prints JSON that test/integration/CompatOwner.test.ts
+// checks.
 import { connect } from "@dagger.io/dagger"
-import { step } from "./step.mjs"
+import { step as record } from "./step.mjs"
 
 const prefix = process.env.DIRK_COMPAT_CACHE_PREFIX ?? "compat-owner"
 
 await connect(async (client) => {
   const r = {}
+  // the steps run at the same time (each `await step(...)` only starts one); all are awaited before printing
+  const pending = []
+  const step = (results, name, f) => {
+    pending.push(record(results, name, f))
+  }
   const busybox = client.container().from("dirk.local/busybox:latest")
   // A user `app` (uid 1234, primary group staff2 = 2345) and a group `other` (3456), added by an exec.
   const base = busybox.withExec([
@@ -82,5 +88,6 @@ await connect(async (client) => {
     b: await st(base.withNewFile("/f", "same", { owner: "1001" }), "/f"),
     c: await st(base.withNewFile("/f", "same"), "/f")
   }))
+  await Promise.all(pending)
   console.log(JSON.stringify(r))
 }, { LogOutput: process.stderr })

@@ -4,6 +4,10 @@
  * here: the edges of the exit-code ranges, and writes into an existing directory through withFile, withDirectory
  * and a Directory (not only Container.withNewFile).
  */
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { SessionInfo } from "../../src/Engine/Engine.js"
 import { openSession, query } from "../support/session.js"
@@ -72,5 +76,34 @@ describe("writing into an existing directory keeps its owner and mode", () => {
     expect(w.a.permissions).toBe(0o700)
     expect(w.withDirectory.b.permissions).toBe(0o700)
     expect(w.withDirectory.entries).toEqual(["n.txt", "x.txt"])
+  })
+})
+
+describe("reading an image's files shows the image, not what Docker adds to its containers", () => {
+  const image = `dirk.local/behaviours-init-${process.pid}:latest`
+  beforeAll(() => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-init-"))
+    fs.writeFileSync(path.join(dir, "hosts"), "10.1.2.3 own-host\n")
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM dirk.local/busybox:latest\nCOPY hosts /etc/hosts\n")
+    execFileSync("docker", ["build", "-q", "-t", image, dir], { stdio: "ignore" })
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+  afterAll(() => {
+    execFileSync("docker", ["rmi", "-f", image], { stdio: "ignore" })
+  })
+
+  it("the image's own /etc/hosts (not the container's empty one); no .dockerenv, hostname or resolv.conf", async () => {
+    const d = await ok(`{ container { from(address: "${image}") {
+      hosts: file(path: "/etc/hosts") { contents }
+      etc: directory(path: "/etc") { entries }
+      root: rootfs { entries }
+    } } }`)
+    expect(d.container.from.hosts.contents).toBe("10.1.2.3 own-host\n")
+    expect(d.container.from.etc.entries).toEqual(["group", "hosts", "nsswitch.conf", "passwd"])
+    expect(d.container.from.root.entries).not.toContain(".dockerenv")
+    const scratch = await ok(`{ container { rootfs { entries } } }`)
+    expect(scratch.container.rootfs.entries).toEqual([])
+    const missing = await query(session, `{ ${base} { file(path: "/etc/hostname") { contents } } } }`)
+    expect(missing.errors?.[0]?.message).toContain("/etc/hostname")
   })
 })

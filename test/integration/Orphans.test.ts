@@ -2,6 +2,9 @@
  * What a dead engine left in Docker (kill -9, a crash) is removed by the next engine that starts.
  */
 import { execFileSync, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { dirk } from "../support/cli.js"
 
@@ -42,6 +45,35 @@ describe("orphans", () => {
       expect(docker("ps", "-a", "-q", "--no-trunc", "--filter", "label=dirk.owner=dirk-live-test")).toBe(id)
     } finally {
       docker("rm", "-f", id)
+    }
+  })
+
+  it("keeps the cached images of another state dir that still exists; removes those of a state dir that is gone", async () => {
+    const gone = spawn(process.execPath, ["-e", "0"])
+    const pid = await new Promise<number>((resolve) => gone.on("exit", () => resolve(gone.pid!)))
+    const host = execFileSync("hostname", { encoding: "utf8" }).trim()
+    const live = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-other-state-"))
+    fs.writeFileSync(path.join(live, "dirk-state.json"), JSON.stringify({ format: 1 }))
+    const missing = path.join(os.tmpdir(), `dirk-deleted-state-${process.pid}`)
+    const build = (state: string, tag: string) => {
+      const ctx = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-orphan-img-"))
+      fs.writeFileSync(path.join(ctx, "Dockerfile"), `FROM dirk.local/busybox:latest\nRUN echo ${tag} > /tag\n`)
+      const labels = ["dirk.engine=1", "dirk.owner=dirk-orphan-images", `dirk.pid=${pid}`, `dirk.host=${host}`, `dirk.state=${state}`]
+      const id = execFileSync("docker", ["build", "-q", ...labels.flatMap((l) => ["--label", l]), ctx], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
+      fs.rmSync(ctx, { recursive: true, force: true })
+      return id
+    }
+    const kept = build(live, `live-${process.pid}`)
+    const dropped = build(missing, `gone-${process.pid}`)
+    try {
+      const r = await dirk(["query"], { input: "{ version }" })
+      expect(r.code, r.stderr).toBe(0)
+      const ids = docker("images", "-q", "--no-trunc", "--filter", "label=dirk.owner=dirk-orphan-images").split("\n")
+      expect(ids).toContain(kept)
+      expect(ids).not.toContain(dropped)
+    } finally {
+      execFileSync("docker", ["rmi", "-f", kept, dropped], { stdio: "ignore" })
+      fs.rmSync(live, { recursive: true, force: true })
     }
   })
 })

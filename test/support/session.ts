@@ -8,6 +8,7 @@ import * as path from "node:path"
 import type { SessionInfo } from "../../src/Engine/Engine.js"
 import { Engine } from "../../src/Engine/EngineLive.js"
 import { engineLayer } from "../../src/layers.js"
+import { removeCachedImages } from "./cli.js"
 import { busyboxImage, requireDocker } from "./docker.js"
 import * as Docker from "../../src/Runtime/Docker.js"
 
@@ -51,6 +52,7 @@ export const startEngine = async (images: ReadonlyArray<string> = [busyboxImage]
   const close = async () => {
     await runtime.runPromise(Scope.close(scope, Exit.void))
     await runtime.dispose()
+    removeCachedImages(stateDir)
     fs.rmSync(stateDir, { recursive: true, force: true })
   }
   return { openSession, close, stateDir }

@@ -80,17 +80,49 @@ export const exportTree = (src: string, dest: string, wipe: boolean): Effect.Eff
     catch: (e) => exportError(dest, e)
   })
 
+/** Creates the parents of a file about to be written at `dest`; a non-directory on the way is ENOTDIR. */
+const fileParents = (dest: string): void => {
+  try {
+    mkdirs(path.dirname(dest))
+  } catch (e) {
+    if ((e as { code?: string }).code === "EEXIST") fail("ENOTDIR") // the parent itself is a file
+    throw e
+  }
+}
+
 /** Copies one file to `dest` on the host (missing parents are created; an existing directory is an error). */
 export const exportFile = (src: string, dest: string): Effect.Effect<void, QueryError> =>
   Effect.try({
     try: () => {
       const st = lstatOrUndefined(dest)
       if (st !== undefined && st.isDirectory()) fail("EISDIR")
-      mkdirs(path.dirname(dest))
+      fileParents(dest)
       // replace a symlink rather than writing through it
       if (st !== undefined && st.isSymbolicLink()) fs.unlinkSync(dest)
       fs.copyFileSync(src, dest)
       fs.chmodSync(dest, fs.statSync(src).mode & 0o7777)
+    },
+    catch: (e) => exportError(dest, e)
+  })
+
+/**
+ * Writes a file at `dest` on the host by copying `src` to a temporary file next to it and renaming it into place
+ * (a reader never sees half of it); missing parents are created; an existing directory at `dest` is an error.
+ */
+export const replaceFile = (src: string, dest: string): Effect.Effect<void, QueryError> =>
+  Effect.try({
+    try: () => {
+      const st = lstatOrUndefined(dest)
+      if (st !== undefined && st.isDirectory()) fail("EISDIR")
+      fileParents(dest)
+      const tmp = `${dest}.dirk-${process.pid}.tmp`
+      try {
+        fs.copyFileSync(src, tmp)
+        fs.renameSync(tmp, dest)
+      } catch (e) {
+        fs.rmSync(tmp, { force: true })
+        throw e
+      }
     },
     catch: (e) => exportError(dest, e)
   })

@@ -13,6 +13,7 @@ import * as nodePath from "node:path"
 import { Effect, Either, Layer, Ref, Stream } from "effect"
 import { graphql, GraphQLError } from "graphql"
 import * as Cli from "../../../src/Cli/Cli.js"
+import { EngineHost } from "../../../src/Cli/EngineHost.js"
 import * as CliEngine from "../../../src/Cli/CliEngine.js"
 import * as CliIo from "../../../src/Cli/CliIo.js"
 import type { ProgressEvent } from "../../../src/Dag/Solver.js"
@@ -110,12 +111,17 @@ const fakeEngine = (log: Array<string>, exported: Array<string>): EngineShape =>
       (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void))))
       .pipe(Effect.map((server) => {
         const port = (server.address() as AddressInfo).port
-        return { id: "s1", port, token, url: `http://127.0.0.1:${port}/query` }
-      })),
-  events: Stream.fromIterable<ProgressEvent>([
-    { digest: "d1", description: "exec node --test", phase: "start", cached: false, durationMs: 0 },
-    { digest: "d1", description: "exec node --test", phase: "end", cached: false, durationMs: 1500 }
-  ])
+        return {
+          id: "s1",
+          port,
+          token,
+          url: `http://127.0.0.1:${port}/query`,
+          events: Stream.fromIterable<ProgressEvent>([
+            { digest: "d1", description: "exec node --test", phase: "start", cached: false, durationMs: 0 },
+            { digest: "d1", description: "exec node --test", phase: "end", cached: false, durationMs: 1500 }
+          ])
+        }
+      }))
 })
 
 const moduleDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "dirk-cli-test-"))
@@ -132,6 +138,12 @@ const dirk = (argv: ReadonlyArray<string>, overrides: Partial<CliIo.CliIoShape> 
       Effect.provide(Layer.mergeAll(
         CliIo.layerTest({ stdout, stderr }, { cwd: nodePath.join(moduleDir, "src"), ...overrides }),
         CliEngine.layer(fakeEngine(log, exported)),
+        Layer.succeed(EngineHost, {
+          address: { _tag: "Embedded" },
+          stateDir: moduleDir,
+          isDefault: false,
+          serve: () => Effect.dieMessage("no engine is served in these tests")
+        }),
         NodeContext.layer
       ))
     )

@@ -146,6 +146,39 @@ describe("Solver", () => {
       assert.deepStrictEqual(out.later, out.all[0])
     }))
 
+  it.scopedLive("when every caller of an unfinished run is interrupted, the run is interrupted (and a later call runs anew)", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      let interrupted = 0
+      const started = yield* Deferred.make<void>()
+      const fake = {
+        ...baseFake,
+        run: () =>
+          Effect.sync(() => runs++).pipe(
+            Effect.zipRight(Deferred.succeed(started, undefined)),
+            Effect.zipRight(Effect.never),
+            Effect.onInterrupt(() => Effect.sync(() => interrupted++))
+          )
+      }
+      yield* withDag(fake, Effect.gen(function*() {
+        const solver = yield* Solver
+        const e = Op.exec(busybox, [], meta(["sleep", "1000"]))
+        const a = yield* Effect.fork(solver.exec(e))
+        const b = yield* Effect.fork(solver.exec(e))
+        yield* Deferred.await(started)
+        yield* Fiber.interrupt(a)
+        for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+        assert.strictEqual(interrupted, 0, "one caller is still waiting")
+        yield* Fiber.interrupt(b)
+        for (let i = 0; i < 50 && interrupted === 0; i++) yield* Effect.sleep("1 millis")
+        assert.strictEqual(interrupted, 1)
+        const c = yield* Effect.fork(solver.exec(e))
+        for (let i = 0; i < 50 && runs < 2; i++) yield* Effect.sleep("1 millis")
+        yield* Fiber.interrupt(c)
+      }))
+      assert.strictEqual(runs, 2)
+    }))
+
   it.scoped("evaluates independent inputs in parallel", () =>
     Effect.gen(function*() {
       let started = 0

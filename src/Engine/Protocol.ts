@@ -1,0 +1,70 @@
+/**
+ * The control protocol between the CLI and the engine daemon: HTTP/1.1 on the engine's socket (unix or tcp).
+ *
+ * - `GET /version` → `Hello`: both sides check `protocol` (and the CLI shows `version`) before anything else.
+ * - `POST /session` with `{"workdir": "/abs"}` → a stream of JSON lines: first `{"session": SessionInfo}` (or
+ *   `{"error": "…"}`), then `{"event": ProgressEvent}` for the session's progress. The session lives exactly as long
+ *   as this response: when the client goes away (it closes the connection, or its process dies), the engine ends the
+ *   session and removes what it made.
+ * - `GET /status` → `Status`.
+ * - `POST /stop` with `{"force": bool}` → 200 `{"stopping": true}`, or 409 `{"error": …}` while sessions are open
+ *   and `force` is not set.
+ * - `POST /prune` with `{"all": bool, "keepStorage": bytes | null}` → `PruneReport`.
+ */
+
+/** The dirk version (CLI and engine). */
+export const version = "0.1.0"
+
+/** The control protocol's version: a CLI and an engine talk only when theirs are equal. */
+export const protocol = 1
+
+/**
+ * @category models
+ */
+export interface Hello {
+  readonly version: string
+  readonly protocol: number
+  readonly pid: number
+  readonly stateDir: string
+}
+
+/**
+ * @category models
+ */
+export interface SessionStatus {
+  readonly id: string
+  readonly workdir: string
+  /** ISO time. */
+  readonly openedAt: string
+}
+
+/**
+ * @category models
+ */
+export interface CacheStatus {
+  /** Cache entries by kind (exec, file, image, module, …). */
+  readonly entries: Readonly<Record<string, number>>
+  /** Bytes used by the cache's snapshots and images (approximate for images: their own layers). */
+  readonly bytes: number
+  /** The storage budget GC keeps the cache under. */
+  readonly keepStorage: number
+}
+
+/**
+ * @category models
+ */
+export interface Status extends Hello {
+  /** ISO time. */
+  readonly startedAt: string
+  readonly sessions: ReadonlyArray<SessionStatus>
+  readonly cache: CacheStatus
+}
+
+/**
+ * @category models
+ */
+export interface PruneReport {
+  readonly removedEntries: number
+  readonly freedBytes: number
+  readonly remainingBytes: number
+}

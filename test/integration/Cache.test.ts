@@ -1,0 +1,129 @@
+/**
+ * The persistent cache: results outlive the session and the engine, hits are verified, failures are not kept, and a
+ * killed engine leaves no half-written entry (real Docker, the real CLI and daemon).
+ */
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { daemonPid, dirk, removeCachedImages, stopDaemon } from "../support/cli.js"
+
+const dirs: Array<string> = []
+const freshState = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-cache-test-"))
+  dirs.push(d)
+  return d
+}
+
+afterAll(async () => {
+  for (const d of dirs) {
+    await stopDaemon(d)
+    removeCachedImages(d)
+    fs.rmSync(d, { recursive: true, force: true })
+  }
+})
+
+const docker = (...args: Array<string>) => execFileSync("docker", args, { encoding: "utf8" }).trim()
+
+/** An exec whose output differs on every run (so a repeated value proves a cache hit). */
+const stamped = (tag: string) =>
+  `{ container { from(address: "dirk.local/busybox:latest") { withExec(args: ["sh", "-c", "echo ${tag} $(cat /proc/sys/kernel/random/uuid)"]) { stdout } } } }`
+
+const run = async (stateDir: string, doc: string, args: ReadonlyArray<string> = []) => {
+  const r = await dirk(["query", ...args], { stateDir, input: doc })
+  expect(r.code, r.stderr).toBe(0)
+  return { out: JSON.parse(r.stdout).data.container.from.withExec.stdout as string, stderr: r.stderr }
+}
+
+const entries = (stateDir: string, kind: string): Array<string> => {
+  try {
+    return fs.readdirSync(path.join(stateDir, "cache", kind))
+  } catch {
+    return []
+  }
+}
+
+describe("the persistent cache", () => {
+  it("an exec's result survives the session and a restart of the engine (shown as cached)", async () => {
+    const stateDir = freshState()
+    const tag = `restart-${process.pid}`
+    const first = await run(stateDir, stamped(tag))
+    expect(first.out).toMatch(new RegExp(`^${tag} [0-9a-f-]{36}\\n$`))
+    expect(first.stderr).toMatch(/✔ exec sh -c/)
+    const again = await run(stateDir, stamped(tag))
+    expect(again.out).toBe(first.out)
+    expect((await dirk(["engine", "stop"], { stateDir })).code).toBe(0)
+    expect(daemonPid(stateDir)).toBeUndefined()
+    const restarted = await run(stateDir, stamped(tag))
+    expect(restarted.out).toBe(first.out)
+    expect(restarted.stderr).toMatch(/● exec sh -c .* cached/)
+    expect(entries(stateDir, "exec").length).toBeGreaterThan(0)
+  })
+
+  it("a hit is verified: when its image is gone the exec runs again", async () => {
+    const stateDir = freshState()
+    const tag = `verify-${process.pid}`
+    const first = await run(stateDir, stamped(tag))
+    expect((await dirk(["engine", "stop"], { stateDir })).code).toBe(0)
+    const [file] = entries(stateDir, "exec")
+    const entry = JSON.parse(fs.readFileSync(path.join(stateDir, "cache", "exec", file!), "utf8")) as { images: Array<string> }
+    for (const id of entry.images) docker("rmi", "-f", id)
+    const again = await run(stateDir, stamped(tag))
+    expect(again.out).not.toBe(first.out)
+    expect(again.out).toMatch(new RegExp(`^${tag} `))
+  })
+
+  it("failures are never cached", async () => {
+    const stateDir = freshState()
+    const doc = `{ container { from(address: "dirk.local/busybox:latest") { withExec(args: ["sh", "-c", "cat /proc/sys/kernel/random/uuid >&2; exit 3"]) { stdout } } } }`
+    const errs: Array<string> = []
+    for (let i = 0; i < 2; i++) {
+      const r = await dirk(["query", "-q"], { stateDir, input: doc })
+      expect(r.code).toBe(1)
+      errs.push(JSON.parse(r.stdout).errors[0].extensions.stderr)
+    }
+    expect(errs[0]).not.toBe(errs[1])
+    expect(entries(stateDir, "exec")).toEqual([])
+  })
+
+  it("kill -9 of the engine during an exec: no entry for it, and the next engine removes its container", async () => {
+    const stateDir = freshState()
+    expect((await dirk(["engine", "start"], { stateDir })).code).toBe(0)
+    const pid = daemonPid(stateDir)!
+    let killed = false
+    const r = await dirk(["query"], {
+      stateDir,
+      input: `{ container { from(address: "dirk.local/busybox:latest") { withExec(args: ["sleep", "139"]) { stdout } } } }`,
+      onStderr: (text) => {
+        if (!killed && /▶ exec sleep 139/.test(text)) {
+          killed = true
+          setTimeout(() => process.kill(pid, "SIGKILL"), 1000)
+        }
+      }
+    })
+    expect(killed, r.stderr).toBe(true)
+    expect(r.code).not.toBe(0)
+    expect(docker("ps", "-a", "--filter", `label=dirk.pid=${pid}`, "--format", "{{.Command}}")).toContain("sleep 139")
+    const cacheDir = path.join(stateDir, "cache")
+    const written = fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir, { recursive: true }).map(String) : []
+    expect(written.filter((f) => f.endsWith(".json") || f.endsWith(".tmp"))).toEqual([])
+    // the next engine takes over the dead one's lock and removes what it left
+    const next = await run(stateDir, stamped(`after-kill-${process.pid}`))
+    expect(next.out).toContain("after-kill")
+    expect(docker("ps", "-a", "--filter", `label=dirk.pid=${pid}`, "--format", "{{.Command}}")).toBe("")
+  })
+
+  it("module registration is kept across engines", async () => {
+    const stateDir = freshState()
+    const first = await dirk(["functions", "-m", "test/fixtures/modules/greeter"], { stateDir })
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stderr).toContain("register module greeter")
+    expect(entries(stateDir, "module").length).toBe(1)
+    expect((await dirk(["engine", "stop"], { stateDir })).code).toBe(0)
+    const second = await dirk(["functions", "-m", "test/fixtures/modules/greeter"], { stateDir })
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.stdout).toBe(first.stdout)
+    expect(second.stderr).not.toContain("register module greeter")
+  })
+})

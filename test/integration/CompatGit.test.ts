@@ -1,0 +1,111 @@
+/**
+ * `git` (GitRepository and GitRef) through Dagger's own npm client (`test/compat/git.mjs` via `dirk run`); the
+ * repository is a local bare one, also served by `git daemon`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { runCompat, type Steps } from "../support/compat.js"
+import { git, makeRepo, startGitDaemon, type TestRepo } from "../support/sources.js"
+
+let repo: TestRepo
+let daemon: Awaited<ReturnType<typeof startGitDaemon>>
+let out: Steps
+
+beforeAll(async () => {
+  repo = makeRepo()
+  // semver tags for tags() and latestVersion: v1.10.0 (annotated, on feature) beats v1.9.0 by number, its own
+  // prerelease, and the invalid v01.20.0 / vnext
+  git(repo.bare, "tag", "v1.9.0", repo.second)
+  git(repo.bare, "tag", "-a", "-m", "1.10", "v1.10.0", repo.feature)
+  git(repo.bare, "tag", "v1.10.0-rc.1", repo.second)
+  git(repo.bare, "tag", "v01.20.0", repo.second)
+  git(repo.bare, "tag", "vnext", repo.second)
+  git(repo.bare, "tag", "next", repo.first)
+  daemon = await startGitDaemon(repo.base)
+  out = await runCompat("git.mjs", [], { DIRK_TEST_GIT_PATH: repo.bare, DIRK_TEST_GIT_DAEMON: daemon.url("repo.git") })
+})
+
+afterAll(async () => {
+  await daemon?.close()
+  repo?.cleanup()
+})
+
+describe("GitRepository and GitRef, through Dagger's client", () => {
+  it("head: the default branch's commit and full ref", () => {
+    expect(out.headCommit).toBe(repo.second)
+    expect(out.headRef).toBe("refs/heads/main")
+  })
+
+  it("tree keeps .git by default", () => {
+    expect(out.headEntries).toEqual([".git/", "README", "sub/"])
+    expect(out.treeKeepsGitDir).toEqual([".git/", "README", "feature.txt"])
+  })
+
+  it("tree(discardGitDir) and git(keepGitDir: false) leave .git out", () => {
+    expect(out.branch).toBe("feature\n")
+    expect(out.fileUrl).toEqual(["README", "sub/"])
+    expect(out.keepGitDirFalse).toEqual(["README", "sub/"])
+  })
+
+  it("tag: an annotated tag resolves to its commit", () => {
+    expect(out.tagCommit).toBe(repo.first)
+  })
+
+  it("ref: a full ref name", () => {
+    expect(out.refCommit).toBe(repo.feature)
+  })
+
+  it("commit(id): that commit's tree", () => {
+    expect(out.commitTree).toBe("one\n")
+  })
+
+  it("URLs: a path, file:// and git://", () => {
+    expect(out.fileUrl).toEqual(["README", "sub/"])
+    expect(out.daemon).toBe("one\n")
+  })
+
+  it("a tree in a container", () => {
+    expect(out.inContainer).toBe("sub file\n")
+  })
+
+  it("id and loadGitRefFromID, loadGitRepositoryFromID", () => {
+    expect(out.byId).toBe(repo.feature)
+    expect(out.repositoryById).toBe(repo.feature)
+  })
+
+  it("a missing branch or repository is an error naming it", () => {
+    expect(out.missingBranch.error).toContain(`git: branch "nope" not found in ${repo.bare}`)
+    expect(out.missingRepo.error).toMatch(/\/nonexistent\/repo\.git.*does not appear to be a git repository/s)
+  })
+
+  it("branches, with patterns", () => {
+    expect(out.branches).toEqual(["feature", "main"])
+    expect(out.branchesMatching).toEqual(["main"])
+  })
+
+  it("tags, with patterns", () => {
+    expect(out.tags).toEqual(["next", "v01.20.0", "v1", "v1.10.0", "v1.10.0-rc.1", "v1.9.0", "vnext"])
+    expect(out.tagsMatching).toEqual(["next", "v1.10.0", "v1.10.0-rc.1", "v1.9.0"])
+    expect(out.tagsTail).toEqual(["v1"])
+    expect(out.tagsNone).toEqual([])
+    expect(out.daemonTags).toEqual(["v1", "v1.10.0", "v1.10.0-rc.1", "v1.9.0"])
+  })
+
+  it("tags of a missing repository is an error", () => {
+    expect(out.tagsMissingRepo.error).toMatch(/git: cannot list tags of \/nonexistent\/repo\.git: .*does not appear/s)
+  })
+
+  it("url: as given", () => {
+    expect(out.url).toBe(repo.bare)
+    expect(out.daemonUrl).toBe(daemon.url("repo.git"))
+  })
+
+  it("latestVersion: the highest semver tag", () => {
+    expect(out.latestRef).toBe("refs/tags/v1.10.0")
+    expect(out.latestCommit).toBe(repo.feature)
+    expect(out.latestTree).toBe("feature\n")
+  })
+
+  it("sshKnownHosts is refused as not supported yet", () => {
+    expect(out.unsupported.error).toContain("git: sshKnownHosts is not supported yet")
+  })
+})
