@@ -60,8 +60,17 @@ const host = Layer.succeed(EngineHost, {
   address,
   stateDir,
   isDefault: picked.address === undefined,
+  prune: (o) =>
+    Effect.flatMap(Engine, (engine) => engine.gc.collect({ all: o.all, keepStorage: o.keepStorage })).pipe(
+      Effect.provide(engineLayer),
+      Effect.mapError((e) => new CliError({ reason: "Engine", detail: failed(e) })),
+      Effect.catchAllDefect((d) => Effect.fail(new CliError({ reason: "Engine", detail: failed(d) })))
+    ),
   serve: (o) =>
-    Daemon.serve({ address: o.address, stateDir, idleTimeoutMs: o.idleTimeoutMs }).pipe(
+    Effect.suspend(() => {
+      if (o.keepStorage !== undefined) process.env.DIRK_KEEP_STORAGE = String(o.keepStorage)
+      return Daemon.serve({ address: o.address, stateDir, idleTimeoutMs: o.idleTimeoutMs })
+    }).pipe(
       Effect.provide(engineLayer),
       Logger.withMinimumLogLevel(process.env.DIRK_DEBUG ? LogLevel.Debug : LogLevel.Info),
       Effect.mapError((e) => new CliError({ reason: "Engine", detail: failed(e) })),

@@ -6,6 +6,7 @@ import { Duration, Effect, Option } from "effect"
 import * as Address from "../Engine/Address.js"
 import type { EngineError } from "../Engine/Engine.js"
 import type * as Protocol from "../Engine/Protocol.js"
+import * as Size from "../Engine/Size.js"
 import * as StateLock from "../Engine/StateLock.js"
 import { CliError, usage } from "./CliError.js"
 import { CliIo } from "./CliIo.js"
@@ -62,14 +63,53 @@ const parseDuration = (text: string): Effect.Effect<number, CliError> => {
   return Effect.succeed(Duration.toMillis(Duration.decode(`${n} ${unit === "ms" ? "millis" : unit === "s" ? "seconds" : unit === "m" ? "minutes" : "hours"}`)))
 }
 
+/** @category options */
+export const keepStorageOption = Options.text("keep-storage").pipe(
+  Options.withDescription("The cache's storage budget (e.g. 10GB, 500MiB; default: a quarter of free disk plus the cache, at least 1 GiB)"),
+  Options.optional
+)
+
+/** @category options */
+export const allOption = Options.boolean("all").pipe(
+  Options.withDescription("Remove the whole cache (what live sessions may hold excepted)")
+)
+
+const parseSize = (o: Option.Option<string>): Effect.Effect<number | undefined, CliError> => {
+  if (Option.isNone(o)) return Effect.succeed(undefined)
+  const n = Size.parse(o.value)
+  return typeof n === "number" ? Effect.succeed(n) : Effect.fail(usage(`--keep-storage: ${n.error}`))
+}
+
 /** @category commands */
-export const serve = Command.make("serve", { listen: listenOption, idle: idleOption }, (o) =>
+export const serve = Command.make("serve", { listen: listenOption, idle: idleOption, keep: keepStorageOption }, (o) =>
   Effect.gen(function*() {
     const host = yield* EngineHost
     const address = yield* daemonAddress(host, o.listen)
     const idleTimeoutMs = Option.isSome(o.idle) ? yield* parseDuration(o.idle.value) : undefined
-    yield* host.serve({ address, idleTimeoutMs })
+    yield* host.serve({ address, idleTimeoutMs, keepStorage: yield* parseSize(o.keep) })
   })).pipe(Command.withDescription("Run the engine in the foreground (Ctrl-C stops it)"))
+
+const renderReport = (r: Protocol.PruneReport): string =>
+  `removed ${r.removedEntries} cache item(s), freed ${Size.format(r.freedBytes)}; the cache holds ${Size.format(r.remainingBytes)}\n`
+
+/** @category commands */
+export const prune = Command.make("prune", { all: allOption, keep: keepStorageOption }, (o) =>
+  Effect.gen(function*() {
+    const host = yield* EngineHost
+    const io = yield* CliIo
+    const keepStorage = yield* parseSize(o.keep)
+    const address = yield* daemonAddress(host, Option.none())
+    // through the engine when one runs (it knows what its sessions hold); else right here on the state dir
+    const running = yield* Effect.either(EngineClient.hello(address))
+    if (running._tag === "Right") {
+      const r = yield* EngineClient.request<Protocol.PruneReport>(address, "POST", "/prune", { all: o.all, keepStorage: keepStorage ?? null }).pipe(
+        Effect.mapError(engineFailed)
+      )
+      yield* io.stdout(renderReport(r.body))
+      return
+    }
+    yield* io.stdout(renderReport(yield* host.prune({ all: o.all, keepStorage })))
+  })).pipe(Command.withDescription("Remove cache entries, least recently used first, down to --keep-storage (or all with --all)"))
 
 /** @category commands */
 export const start = Command.make("start", {}, () =>
@@ -110,10 +150,12 @@ export const stop = Command.make("stop", { force: forceOption }, (o) =>
   })).pipe(Command.withDescription("Stop the engine (refused while sessions are open, unless --force)"))
 
 const renderStatus = (address: Address.Address, s: Protocol.Status): string => {
+  const counts = Object.entries(s.cache.entries).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ")
   const lines = [
     `engine:   dirk ${s.version} (protocol ${s.protocol}), pid ${s.pid}, since ${s.startedAt}`,
     `address:  ${Address.format(address)}`,
     `state:    ${s.stateDir}`,
+    `cache:    ${Size.format(s.cache.bytes)} of ${Size.format(s.cache.keepStorage)}; ${counts === "" ? "empty" : counts}`,
     `sessions: ${s.sessions.length}`,
     ...s.sessions.map((x) => `  ${x.id}  ${x.openedAt}  ${x.workdir}`)
   ]
@@ -135,5 +177,5 @@ export const status = Command.make("status", { json: jsonOption }, (o) =>
 /** @category commands */
 export const command = Command.make("engine").pipe(
   Command.withDescription("Manage the engine daemon"),
-  Command.withSubcommands([serve, start, stop, status])
+  Command.withSubcommands([serve, start, stop, status, prune])
 )

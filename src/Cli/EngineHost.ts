@@ -4,6 +4,7 @@
  */
 import { Context, type Effect } from "effect"
 import type * as Address from "../Engine/Address.js"
+import type * as Protocol from "../Engine/Protocol.js"
 import type { CliError } from "./CliError.js"
 
 /**
@@ -20,7 +21,10 @@ export interface EngineHostShape {
   readonly serve: (options: {
     readonly address: Exclude<Address.Address, { _tag: "Embedded" }>
     readonly idleTimeoutMs: number | undefined
+    readonly keepStorage: number | undefined
   }) => Effect.Effect<void, CliError>
+  /** Runs GC on the state dir in this process (no engine answers there). */
+  readonly prune: (options: { readonly all: boolean; readonly keepStorage: number | undefined }) => Effect.Effect<Protocol.PruneReport, CliError>
 }
 
 /**

@@ -14,12 +14,13 @@
  * snapshot whose content differs from its digest.
  */
 import { Effect } from "effect"
-import { createHash, type Hash } from "node:crypto"
+import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DagError } from "./Errors.js"
 import * as Gitignore from "./Gitignore.js"
 import { errnoCode, ioError, trySync } from "./internal/Fs.js"
+import * as Hashing from "./internal/Hashing.js"
 import * as Walk from "./internal/Walk.js"
 import * as PathFilter from "./PathFilter.js"
 import { Snapshots } from "./Snapshots.js"
@@ -50,66 +51,58 @@ export interface ImportedFile {
 
 const CHUNK = 1 << 20
 
+interface Pending {
+  readonly root: string
+  readonly entries: ReadonlyArray<Walk.Entry>
+  readonly hashes: ReadonlyArray<string | undefined>
+}
+
+/** What a snapshot's file must equal to be linked instead of copied (content, mode, owner, mtime). */
+interface FileRecord {
+  readonly hash: string
+  readonly mode: number
+  readonly uid: number
+  readonly gid: number
+  readonly mtimeMs: number
+}
+
+const recordOf = (e: Walk.Entry, hash: string): FileRecord => ({ hash, mode: e.mode, uid: e.uid, gid: e.gid, mtimeMs: e.mtime.getTime() })
+
+const sameRecord = (a: FileRecord, b: FileRecord): boolean =>
+  a.hash === b.hash && a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.mtimeMs === b.mtimeMs
+
 /** How many imports, hashed but not copied yet, are remembered. */
 const MAX_PENDING = 64
 
-const hashFileInto = (abs: string, size: number, buf: Buffer): string => {
+/**
+ * The content digest of walked entries, given the hashes of their files (in the same order). Pure.
+ *
+ * @category getters
+ */
+export const digestOf = (entries: ReadonlyArray<Walk.Entry>, fileHashes: ReadonlyArray<string | undefined>): string => {
   const h = createHash("sha256")
-  const fd = fs.openSync(abs, "r")
-  try {
-    let pos = 0
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, pos)
-      if (n === 0) break
-      h.update(n === buf.length ? buf : buf.subarray(0, n))
-      pos += n
-      if (pos > size * 2 + CHUNK) break // a growing file: stop somewhere
-    }
-  } finally {
-    fs.closeSync(fd)
+  h.update("dirk.dir.v1\0")
+  for (const [i, e] of entries.entries()) {
+    const data = e.type === "file" ? fileHashes[i] ?? "" : e.type === "symlink" ? e.linkTarget ?? "" : ""
+    const mode = e.type === "symlink" ? 0 : e.mode
+    h.update(`${e.type}\0${mode.toString(8)}\0${data}\0${e.rel}\0`)
   }
-  return h.digest("hex")
-}
-
-const record = (h: Hash, e: Walk.Entry, buf: Buffer): void => {
-  const data = e.type === "file"
-    ? hashFileInto(e.abs, e.size, buf)
-    : e.type === "symlink"
-    ? e.linkTarget ?? ""
-    : ""
-  const mode = e.type === "symlink" ? 0 : e.mode
-  h.update(`${e.type}\0${mode.toString(8)}\0${data}\0${e.rel}\0`)
+  return "sha256:" + h.digest("hex")
 }
 
 /**
- * Computes the content digest of walked entries (synchronous reads in batches). Failures name the path.
+ * Computes the content digest of walked entries, reading every file on this thread (no cache). Failures name the
+ * path.
  *
  * @category getters
  */
 export const hashEntries = (root: string, entries: ReadonlyArray<Walk.Entry>): Effect.Effect<string, DagError> =>
-  Effect.suspend(() => {
-    const h = createHash("sha256")
-    const buf = Buffer.allocUnsafe(CHUNK)
-    h.update("dirk.dir.v1\0")
-    let i = 0
-    let current = root
-    const step: Effect.Effect<string, DagError> = Effect.try({
-      try: () => {
-        // batches of up to 256 entries or 64 MiB of file data
-        let bytes = 0
-        for (let n = 0; n < 256 && i < entries.length && bytes < 64 * CHUNK; n++, i++) {
-          const e = entries[i]!
-          current = e.abs
-          record(h, e, buf)
-          bytes += e.size
-        }
-        return i >= entries.length
-      },
-      catch: (cause) => ioError("read", current)(cause)
-    }).pipe(Effect.flatMap((done) =>
-      done ? Effect.sync(() => "sha256:" + h.digest("hex")) : Effect.zipRight(Effect.yieldNow(), step)
-    ))
-    return step
+  Effect.try({
+    try: () => {
+      const buf = Buffer.allocUnsafe(CHUNK)
+      return digestOf(entries, entries.map((e) => (e.type === "file" ? Hashing.hashFileSync(e.abs, e.size, buf) : undefined)))
+    },
+    catch: (cause) => ioError("read", root)(cause)
   })
 
 /**
@@ -157,11 +150,20 @@ const statHost = (abs: string, what: "directory" | "file"): Effect.Effect<fs.Sta
  * @category tags
  */
 export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
-  effect: Effect.gen(function*() {
+  scoped: Effect.gen(function*() {
     const snapshots = yield* Snapshots
+    const hasher = yield* Hashing.make()
+    /** Per host root: the last snapshot made from it and its files, whose unchanged files the next one links to. */
+    const lastCopy = new Map<string, { readonly key: string; readonly files: Map<string, FileRecord> }>()
+
+    const hashed = (root: string, entries: ReadonlyArray<Walk.Entry>) =>
+      Effect.map(
+        Effect.mapError(hasher.hashFiles(entries), (e) => ioError("read", e.path)(e.cause)),
+        (hashes) => ({ digest: digestOf(entries, hashes), hashes })
+      )
 
     /** What was hashed but not copied yet, by content digest: the host entries to copy or stream from. */
-    const pending = new Map<string, { readonly root: string; readonly entries: ReadonlyArray<Walk.Entry> }>()
+    const pending = new Map<string, Pending>()
 
     const changedError = (root: string, e: Walk.Entry) =>
       new DagError({
@@ -182,11 +184,11 @@ export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
         return p
       })
 
-    const record = (digest: string, root: string, entries: ReadonlyArray<Walk.Entry>) =>
+    const record = (digest: string, root: string, entries: ReadonlyArray<Walk.Entry>, hashes: ReadonlyArray<string | undefined>) =>
       Effect.map(snapshots.exists(digest), (exists) => {
         if (!exists) {
           pending.delete(digest)
-          pending.set(digest, { root, entries })
+          pending.set(digest, { root, entries, hashes })
           // the oldest go first (reading their host path again records them again)
           for (const key of pending.keys()) {
             if (pending.size <= MAX_PENDING) break
@@ -212,8 +214,8 @@ export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
       }
       const ignore = gitignore ? yield* trySync("read .gitignore files above", root, () => gitignoreAbove(root)) : undefined
       const entries = yield* Walk.collect(root, PathFilter.make(patterns), ignore)
-      const contentDigest = yield* hashEntries(root, entries)
-      const snapshot = yield* record(contentDigest, root, entries)
+      const { digest: contentDigest, hashes } = yield* hashed(root, entries)
+      const snapshot = yield* record(contentDigest, root, entries, hashes)
       return { contentDigest, snapshot } satisfies ImportedDirectory
     })
 
@@ -237,8 +239,8 @@ export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
         ino: st.ino,
         ctimeMs: st.ctimeMs
       }
-      const contentDigest = yield* hashEntries(abs, [entry])
-      const snapshot = yield* record(contentDigest, abs, [entry])
+      const { digest: contentDigest, hashes } = yield* hashed(abs, [entry])
+      const snapshot = yield* record(contentDigest, abs, [entry], hashes)
       return { contentDigest, snapshot, name } satisfies ImportedFile
     })
 
@@ -248,7 +250,10 @@ export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
      * not in the store is an error.
      */
     const materialize = Effect.fn("HostSync.materialize")(function*(contentDigest: string) {
-      if (yield* snapshots.exists(contentDigest)) return snapshots.pathOf(contentDigest)
+      if (yield* snapshots.exists(contentDigest)) {
+        snapshots.touch(contentDigest)
+        return snapshots.pathOf(contentDigest)
+      }
       const p = yield* verified(contentDigest)
       if (p === undefined) {
         return yield* new DagError({
@@ -256,14 +261,28 @@ export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
           detail: `host content ${contentDigest} is not in the snapshot store (read the host path again)`
         })
       }
+      // files unchanged since the last copy of this root are linked to it (snapshots never change): only what
+      // changed is copied
+      const last = lastCopy.get(p.root)
+      const lastDir = last !== undefined && fs.existsSync(snapshots.pathOf(last.key)) ? snapshots.pathOf(last.key) : undefined
+      const linkFrom = (e: Walk.Entry, i: number): string | undefined => {
+        if (lastDir === undefined || e.type !== "file") return undefined
+        const before = last!.files.get(e.rel)
+        const now = recordOf(e, p.hashes[i]!)
+        return before !== undefined && sameRecord(before, now) ? path.join(lastDir, e.rel) : undefined
+      }
       const made = yield* snapshots.create(contentDigest, (dir) =>
         Effect.gen(function*() {
-          yield* trySync("copy", p.root, () => Walk.copyEntriesSync(p.entries, dir))
+          yield* trySync("copy", p.root, () => Walk.copyEntriesSync(p.entries, dir, undefined, undefined, linkFrom))
           // a file changed during the copy: drop the copy (the snapshot would not match its digest)
           const changed = yield* trySync("stat", p.root, () => Walk.firstChanged(p.entries))
           if (changed !== undefined) return yield* changedError(p.root, changed)
         }))
       pending.delete(contentDigest)
+      lastCopy.set(p.root, {
+        key: contentDigest.replace(/^sha256:/, ""),
+        files: new Map(p.entries.flatMap((e, i) => (e.type === "file" ? [[e.rel, recordOf(e, p.hashes[i]!)] as const] : [])))
+      })
       return made
     })
 

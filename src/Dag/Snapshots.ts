@@ -66,6 +66,16 @@ export class Snapshots extends Effect.Service<Snapshots>()("dirk/Dag/Snapshots",
     const freshTmp = (label: string) =>
       Effect.sync(() => path.join(tmpRoot, `${label.slice(0, 80)}.${process.pid}.${randomBytes(6).toString("hex")}`))
 
+    /** Marks snapshot `key` as used now (its directory's mtime: GC removes the least recently used first). */
+    const touch = (key: string): void => {
+      const now = new Date()
+      try {
+        fs.utimesSync(pathOf(key), now, now)
+      } catch {
+        // gone meanwhile: the caller finds out when it reads it
+      }
+    }
+
     /** The path of the snapshot `key` (whether or not it exists). Keys may carry a `sha256:` prefix. */
     const pathOf = (key: string): string => path.join(root, key.startsWith("sha256:") ? key.slice(7) : key)
 
@@ -104,7 +114,10 @@ export class Snapshots extends Effect.Service<Snapshots>()("dirk/Dag/Snapshots",
     ): Effect.Effect<{ readonly path: string; readonly created: boolean }, E | DagError> =>
       Effect.gen(function*() {
         const k = yield* checkKey(key)
-        if (yield* exists(k)) return { path: pathOf(k), created: false }
+        if (yield* exists(k)) {
+          touch(k)
+          return { path: pathOf(k), created: false }
+        }
         const dir = yield* freshTmp(k)
         return yield* Effect.acquireUseRelease(
           tryFs("create", dir, () => fs.promises.mkdir(dir, { mode: 0o755 })).pipe(Effect.as(dir)),
@@ -144,6 +157,6 @@ export class Snapshots extends Effect.Service<Snapshots>()("dirk/Dag/Snapshots",
         (dir) => removeAll(dir).pipe(Effect.ignore)
       )
 
-    return { root, stateDir: state, pathOf, exists, create, createWith, adopt, scratch } as const
+    return { root, stateDir: state, tmpRoot, pathOf, exists, touch, create, createWith, adopt, scratch } as const
   })
 }) {}

@@ -240,6 +240,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     const fibers = yield* FiberSet.make<unknown, unknown>()
     const pubsub = yield* Effect.acquireRelease(PubSub.unbounded<ProgressEvent>(), PubSub.shutdown)
     const memo = new Map<string, Entry<unknown>>()
+    /** When each op (by digest) and each snapshot of the store (by key) was last asked for, in this engine. */
+    const used = { ops: new Map<string, number>(), snapshots: new Map<string, number>() }
 
     const publish = (event: ProgressEvent) => PubSub.publish(pubsub, event)
 
@@ -257,6 +259,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const session = yield* FiberRef.get(currentSession)
+          used.ops.set(key, Date.now())
           const hit = memo.get(key) as Entry<A> | undefined
           if (hit !== undefined) {
             if (yield* Deferred.isDone(hit.deferred)) {
@@ -534,7 +537,35 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     // -----------------------------------------------------------------------------------------------------------
     // snapshots
 
-    const snapshot = (op: Op.Op): Effect.Effect<string, SolveError> => {
+    /** A snapshot op's directory; records when a snapshot of the store was last used (GC keeps what is in use). */
+    const snapshot = (op: Op.Op): Effect.Effect<string, SolveError> =>
+      Effect.tap(snapshotOf(op), (p) =>
+        Effect.sync(() => {
+          if (p.startsWith(snapshots.root + path.sep)) {
+            const key = p.slice(snapshots.root.length + 1).split(path.sep)[0]!
+            used.snapshots.set(key, Date.now())
+            let ops = snapshotOps.get(key)
+            if (ops === undefined) snapshotOps.set(key, ops = new Set())
+            ops.add(op.digest)
+          }
+        }))
+
+    /** The ops whose memoized result is (in) each snapshot, so that GC can make the solver forget them. */
+    const snapshotOps = new Map<string, Set<string>>()
+
+    /**
+     * Forgets memoized results that GC removed (an op by digest, or every op whose result is in a snapshot), so that
+     * the next request computes them again instead of handing out a removed image or directory.
+     */
+    const forget = (what: { readonly op?: string; readonly snapshot?: string }): void => {
+      if (what.op !== undefined) memo.delete(what.op)
+      if (what.snapshot !== undefined) {
+        for (const d of snapshotOps.get(what.snapshot) ?? []) memo.delete(d)
+        snapshotOps.delete(what.snapshot)
+      }
+    }
+
+    const snapshotOf = (op: Op.Op): Effect.Effect<string, SolveError> => {
       switch (op._tag) {
         case "EmptyDir":
           return once(op.digest, Op.describe(op), (ctx) =>
@@ -941,7 +972,12 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       ) => Effect.Effect<ResolvedImage, SolveError>,
       events,
       subscribe,
-      track
+      track,
+      forget,
+      lastUsed: {
+        op: (digest: string): number | undefined => used.ops.get(digest),
+        snapshot: (key: string): number | undefined => used.snapshots.get(key)
+      }
     } as const
   }),
   dependencies: [Snapshots.Default, HostSync.Default, CacheIndex.CacheIndex.Default]

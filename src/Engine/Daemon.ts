@@ -82,12 +82,23 @@ export const serve = (options: ServeOptions): Effect.Effect<void, EngineError, E
       stateDir: options.stateDir
     }
 
-    const status = (): Protocol.Status => ({
-      ...hello,
-      startedAt,
-      sessions: [...sessions.values()].map((s) => s.status),
-      cache: { entries: {}, bytes: 0, keepStorage: 0 }
-    })
+    const status = (res: http.ServerResponse) =>
+      Runtime.runFork(runtime)(Effect.map(engine.gc.usage, (cache) =>
+        sendJson(res, 200, {
+          ...hello,
+          startedAt,
+          sessions: [...sessions.values()].map((s) => s.status),
+          cache
+        } satisfies Protocol.Status)
+      ))
+
+    const prune = (res: http.ServerResponse, body: unknown) => {
+      const b = body as { all?: unknown; keepStorage?: unknown }
+      const keepStorage = typeof b.keepStorage === "number" && b.keepStorage >= 0 ? b.keepStorage : undefined
+      Runtime.runFork(runtime)(Effect.map(engine.gc.collect({ all: b.all === true, keepStorage }), (report) =>
+        sendJson(res, 200, report)
+      ))
+    }
 
     /** A session for the life of this response; progress events follow the first line. */
     const openSession = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown) => {
@@ -159,10 +170,10 @@ export const serve = (options: ServeOptions): Effect.Effect<void, EngineError, E
       const url = new URL(req.url ?? "/", "http://engine")
       const route = `${req.method} ${url.pathname}`
       if (route === "GET /version") return sendJson(res, 200, hello)
-      if (route === "GET /status") return sendJson(res, 200, status())
-      if (route === "POST /session" || route === "POST /stop") {
+      if (route === "GET /status") return status(res)
+      if (route === "POST /session" || route === "POST /stop" || route === "POST /prune") {
         readBody(req).then(
-          (body) => (route === "POST /session" ? openSession(req, res, body) : stop(res, body)),
+          (body) => (route === "POST /session" ? openSession(req, res, body) : route === "POST /stop" ? stop(res, body) : prune(res, body)),
           (e: Error) => sendJson(res, 400, { error: e.message })
         )
         return

@@ -1,13 +1,31 @@
 /**
  * The in-process engine: one solver and one value memo shared by all its sessions.
  */
-import { Effect, Layer, Stream } from "effect"
+import { Config, Effect, Layer, Option, Stream } from "effect"
 import type * as Api from "../Core/Api.js"
 import * as Core from "../Core/Core.js"
 import { Solver } from "../Dag/Solver.js"
 import * as Memo from "../Session/Memo.js"
 import * as Session from "../Session/Session.js"
 import type { EngineShape } from "./Engine.js"
+import * as Gc from "./Gc.js"
+import * as Size from "./Size.js"
+
+/**
+ * GC's settings: `DIRK_KEEP_STORAGE` (a size: `10GB`, `500MiB`, bytes; default relative to free disk, see `Gc.ts`)
+ * and `DIRK_GC_INTERVAL` (seconds between background runs, default 60).
+ */
+const gcSettings = Effect.gen(function*() {
+  const keep = yield* Config.option(Config.string("DIRK_KEEP_STORAGE"))
+  const interval = yield* Config.integer("DIRK_GC_INTERVAL").pipe(Config.withDefault(60))
+  let keepStorage: number | undefined
+  if (Option.isSome(keep) && keep.value.trim() !== "") {
+    const parsed = Size.parse(keep.value)
+    if (typeof parsed !== "number") return yield* Effect.dieMessage(`DIRK_KEEP_STORAGE: ${parsed.error}`)
+    keepStorage = parsed
+  }
+  return { keepStorage, intervalMs: Math.max(1, interval) * 1000 }
+}).pipe(Effect.orDie)
 
 /**
  * The engine service.
@@ -21,14 +39,26 @@ export class Engine extends Effect.Service<Engine>()("dirk/Engine/Engine", {
     const extra = yield* ExtraSpecs
     const memo = yield* Memo.make
     const baseSpecs: ReadonlyArray<Api.ApiSpec> = [...core, ...extra.specs]
+    const settings = yield* gcSettings
+    /** Open sessions, by id: when each opened (GC keeps what they may hold). */
+    const open = new Map<string, { readonly workdir: string; readonly openedAt: number }>()
+    const gc = yield* Gc.make({
+      keepStorage: settings.keepStorage,
+      liveSince: () => (open.size === 0 ? undefined : Math.min(...[...open.values()].map((s) => s.openedAt)))
+    })
+    yield* Gc.background(gc, settings.intervalMs)
+
     const openSession: EngineShape["openSession"] = (options) =>
       Effect.gen(function*() {
+        const openedAt = Date.now()
         // subscribed before the session exists, so that none of its events is missed
         const queue = yield* solver.subscribe
         const info = yield* Session.make({ workdir: options.workdir, baseSpecs, memo })
+        open.set(info.id, { workdir: options.workdir, openedAt })
+        yield* Effect.addFinalizer(() => Effect.sync(() => open.delete(info.id)))
         return { ...info, events: Stream.fromQueue(queue).pipe(Stream.filter((e) => e.session === info.id)) }
       })
-    return { openSession, events: solver.events }
+    return { openSession, events: solver.events, gc }
   })
 }) {}
 

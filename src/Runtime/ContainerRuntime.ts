@@ -235,6 +235,8 @@ export class ContainerRuntime extends Context.Tag("dirk/Runtime/ContainerRuntime
    * (`absent`) or in it, with `source` the host path of the image's own file when the runtime can read its layers.
    */
   readonly initLayerPaths: (image: string, path: string) => Effect.Effect<ReadonlyArray<InitPath>, ContainerError>
+  /** Removes an image (a missing one is fine; one with child images stays: Docker keeps it for them). */
+  readonly removeImage: (imageId: string) => Effect.Effect<void, ContainerError>
   /** The size in bytes of an image with its parents (Docker's `Size`), or `None` when it is not in the store. */
   readonly imageSize: (imageId: string) => Effect.Effect<Option.Option<number>, ContainerError>
 }>() {}
@@ -260,5 +262,6 @@ export const layerTest = (impl: Partial<ContainerRuntime["Type"]>): Layer.Layer<
     reapOrphans: () => Effect.void,
     initLayerPaths: () => Effect.succeed([]),
     imageSize: () => Effect.succeed(Option.some(0)),
+    removeImage: () => Effect.void,
     ...impl
   })

@@ -855,6 +855,13 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         })
       }).pipe(Effect.withSpan("ContainerRuntime.initLayerPaths"))
 
+    const removeImage = (imageId: string) =>
+      call({ reason: "RunFailed", detail: `removing image ${imageId}`, image: imageId }, () =>
+        docker.getImage(imageId).remove({ force: true })).pipe(
+          Effect.catchIf((e) => isStatus(404)(e) || isStatus(409)(e), () => Effect.void),
+          Effect.asVoid
+        )
+
     const imageSize = (imageId: string) =>
       Effect.map(inspectImage(imageId), Option.map((info) => info.Size))
 
@@ -905,6 +912,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       cleanup,
       reapOrphans,
       imageSize,
+      removeImage,
       initLayerPaths
     })
   })

@@ -195,14 +195,15 @@ export const copyEntriesSync = (
   entries: ReadonlyArray<Entry>,
   destRoot: string,
   mode?: number,
-  owner?: { readonly uid: number; readonly gid: number }
+  owner?: { readonly uid: number; readonly gid: number },
+  linkFrom?: (entry: Entry, index: number) => string | undefined
 ): void => {
   const own = (p: string, e: Entry) => {
     const ids = owner ?? e
     fs.lchownSync(p, ids.uid, ids.gid)
   }
   const dirs: Array<readonly [string, number, Date]> = []
-  for (const e of entries) {
+  for (const [index, e] of entries.entries()) {
     const dest = path.join(destRoot, e.rel)
     switch (e.type) {
       case "dir": {
@@ -221,6 +222,16 @@ export const copyEntriesSync = (
       case "file": {
         fs.mkdirSync(path.dirname(dest), { recursive: true })
         removeIfNotFile(dest)
+        // an identical file of another immutable snapshot: share it (a hard link) instead of copying it
+        const same = linkFrom?.(e, index)
+        if (same !== undefined) {
+          try {
+            fs.linkSync(same, dest)
+            break
+          } catch {
+            // another filesystem, too many links, gone: copy it
+          }
+        }
         fs.copyFileSync(e.abs, dest, fs.constants.COPYFILE_FICLONE)
         own(dest, e)
         fs.chmodSync(dest, mode ?? e.mode)

@@ -142,7 +142,8 @@ const dirk = (argv: ReadonlyArray<string>, overrides: Partial<CliIo.CliIoShape> 
           address: { _tag: "Embedded" },
           stateDir: moduleDir,
           isDefault: false,
-          serve: () => Effect.dieMessage("no engine is served in these tests")
+          serve: () => Effect.dieMessage("no engine is served in these tests"),
+          prune: () => Effect.dieMessage("no engine is pruned in these tests")
         }),
         NodeContext.layer
       ))

@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { HostSync } from "../../../src/Dag/HostSync.js"
+import * as Hashing from "../../../src/Dag/internal/Hashing.js"
 import * as Walk from "../../../src/Dag/internal/Walk.js"
 import * as PathFilter from "../../../src/Dag/PathFilter.js"
 import { Snapshots } from "../../../src/Dag/Snapshots.js"
@@ -201,5 +203,65 @@ describe("Snapshots", () => {
       assert.strictEqual(result.failed, "boom")
       assert.isFalse(result.exists2)
       assert.deepStrictEqual(result.leftovers, [])
+    }))
+})
+
+describe("HostSync: incremental", () => {
+  it.scoped("a second copy of a changed tree links the unchanged files to the first one and copies the changed one", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir()
+      writeTree(dir, { "a.txt": "same", "sub/b.txt": "same too", "c.txt": "before" })
+      const [first, second] = yield* withDag({}, Effect.gen(function*() {
+        const sync = yield* HostSync
+        const one = yield* sync.importDirectory(dir)
+        yield* sync.materialize(one.contentDigest)
+        fs.writeFileSync(path.join(dir, "c.txt"), "after!")
+        const two = yield* sync.importDirectory(dir)
+        yield* sync.materialize(two.contentDigest)
+        return [one, two] as const
+      }))
+      assert.notStrictEqual(first.contentDigest, second.contentDigest)
+      const ino = (root: string, rel: string) => fs.statSync(path.join(root, rel)).ino
+      assert.strictEqual(ino(second.snapshot, "a.txt"), ino(first.snapshot, "a.txt"))
+      assert.strictEqual(ino(second.snapshot, "sub/b.txt"), ino(first.snapshot, "sub/b.txt"))
+      assert.notStrictEqual(ino(second.snapshot, "c.txt"), ino(first.snapshot, "c.txt"))
+      assert.strictEqual(fs.readFileSync(path.join(second.snapshot, "c.txt"), "utf8"), "after!")
+      assert.strictEqual(fs.readFileSync(path.join(first.snapshot, "c.txt"), "utf8"), "before")
+      assert.deepStrictEqual(listTree(second.snapshot), listTree(dir))
+    }))
+})
+
+describe("Hashing", () => {
+  it.scoped("reuses a file's hash while its size, mtime, inode and change time stay (no read)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir()
+      writeTree(dir, { "f.txt": "content" })
+      const hasher = yield* Hashing.make()
+      const entries = yield* Walk.collect(dir)
+      const [first] = yield* hasher.hashFiles(entries)
+      assert.strictEqual(first, createHash("sha256").update("content").digest("hex"))
+      // the same stat, but the file is gone: served from the cache, so not read
+      fs.rmSync(path.join(dir, "f.txt"))
+      const [again] = yield* hasher.hashFiles(entries)
+      assert.strictEqual(again, first)
+      // another inode (or size, mtime, ctime): read again, and a missing file is an error naming it
+      const moved = entries.map((e) => ({ ...e, ino: (e.ino ?? 0) + 1 }))
+      const err = yield* Effect.flip(hasher.hashFiles(moved))
+      assert.strictEqual(err.path, path.join(dir, "f.txt"))
+    }))
+
+  it.scoped("hashes many bytes in worker threads, with the same hashes as on this thread", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir()
+      const files: Record<string, string> = {}
+      for (let i = 0; i < 40; i++) files[`d${i % 4}/f${i}.bin`] = `${i}`.repeat(600_000)
+      writeTree(dir, files)
+      const hasher = yield* Hashing.make()
+      const entries = yield* Walk.collect(dir)
+      const parallel = yield* hasher.hashFiles(entries)
+      const buf = Buffer.allocUnsafe(1 << 20)
+      const serial = entries.map((e) => (e.type === "file" ? Hashing.hashFileSync(e.abs, e.size, buf) : undefined))
+      assert.deepStrictEqual(parallel, serial)
+      assert.strictEqual(parallel.filter((h) => h !== undefined).length, 40)
     }))
 })
