@@ -107,10 +107,10 @@ export const main = async () => {
     const prefix = `container { from(address: "${image}") { withDirectory(path: "/src", source: "%dir%")`
     const profilePlan: Array<PlanStep> = [
       { name: "host.directory (walk + hash every byte)", query: `{ host { directory(path: ${JSON.stringify(ctx)}) { id } } }`, save: "dir" },
-      { name: "withDirectory (stream into a container + commit)", query: `{ ${prefix} { id } } } }` }
+      { name: "withDirectory (stream into a container + commit)", query: `{ ${prefix} { sync } } } }` }
     ]
     for (let n = 1; n <= 10; n++) {
-      profilePlan.push({ name: `withExec step ${n} (create, start, wait, commit)`, query: `{ ${chain(cmds.slice(0, n), "id", prefix)} }` })
+      profilePlan.push({ name: `withExec step ${n} (create, start, wait, commit)`, query: `{ ${chain(cmds.slice(0, n), "sync", prefix)} }` })
     }
     profilePlan.push({ name: "stdout of step 10", query: `{ ${chain(cmds, "stdout", prefix)} }` })
     const prof = await engine.session(profilePlan)
@@ -134,7 +134,7 @@ export const main = async () => {
     out(`the same change, BuildKit's steps (docker build --progress=plain, ${fmtMs(plain.ms)} in all):`)
     const names = new Map<string, string>()
     for (const line of plain.stderr.split("\n")) {
-      const m = /^#(\d+) (\[.*)$/.exec(line)
+      const m = /^#(\d+) (.*)$/.exec(line)
       if (m !== null && !names.has(m[1]!)) names.set(m[1]!, m[2]!.slice(0, 70))
       const d = /^#(\d+) (DONE [\d.]+s|CACHED)/.exec(line)
       if (d !== null && names.has(d[1]!)) out(`  ${d[2]!.padStart(10)}  ${names.get(d[1]!)}`)

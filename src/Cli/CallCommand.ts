@@ -39,6 +39,7 @@ export const staticHelp = Output.table(["Option", "Description"], [
   ["-o, --output PATH", "Save the result to PATH (Directory/File exported, a Container as an OCI tarball, scalars written)"],
   ["-j, --json", "Print the result as JSON"],
   ["-q, --quiet", "Do not print progress on stderr"],
+  ["--explain-cache", "Say, for each op that ran, why it was not served from the cache"],
   ["-h, --help", "Show help (after a function: that function's flags)"]
 ]) + "A function's own --flag wins over the option of the same name; the short forms are always these options.\n"
 
@@ -140,7 +141,7 @@ export const call = (
     const path = yield* Path.Path
     const leading = CallOptions.leading(words)
     const dir = yield* ModuleLoader.findModuleRoot(path.resolve(io.cwd, leading.mod ?? "."))
-    yield* Session.withSession(engine, io, { progress: !leading.quiet && !leading.help }, (client) =>
+    yield* Session.withSession(engine, io, { progress: !leading.quiet && !leading.help, explainCache: leading.explainCache }, (client) =>
       Effect.gen(function*() {
         const module = yield* ModuleLoader.load(client, dir)
         const plan = yield* CallTree.plan(module, words, { staticHelp })

@@ -23,6 +23,8 @@ export interface CallOptions {
   readonly json: boolean
   readonly quiet: boolean
   readonly help: boolean
+  /** `--explain-cache`: progress says why each op that ran was not served from the cache. */
+  readonly explainCache: boolean
 }
 
 /**
@@ -30,14 +32,14 @@ export interface CallOptions {
  *
  * @category constructors
  */
-export const empty: CallOptions = { mod: undefined, output: undefined, json: false, quiet: false, help: false }
+export const empty: CallOptions = { mod: undefined, output: undefined, json: false, quiet: false, help: false, explainCache: false }
 
 /**
  * The long names of dirk's options.
  *
  * @category models
  */
-export const longNames: ReadonlyArray<string> = ["mod", "output", "json", "quiet", "help"]
+export const longNames: ReadonlyArray<string> = ["mod", "output", "json", "quiet", "help", "explain-cache"]
 
 const shortNames: Record<string, "mod" | "output" | "json" | "quiet" | "help"> = {
   m: "mod",
@@ -59,9 +61,9 @@ export interface Read {
 
 const withValue = (
   options: CallOptions,
-  name: "mod" | "output" | "json" | "quiet" | "help",
+  name: "mod" | "output" | "json" | "quiet" | "help" | "explain-cache",
   value: string | boolean
-): CallOptions => ({ ...options, [name]: value })
+): CallOptions => ({ ...options, [name === "explain-cache" ? "explainCache" : name]: value })
 
 /**
  * Reads dirk's long option `--name` / `--name=value` at `words[i]` (the caller has checked that `name` is one of
@@ -83,7 +85,7 @@ export const readLong = (
     if (value === undefined) return Either.left(usage(`flag needs an argument: --${name}`))
     return Either.right({ next: i + 2, options: withValue(options, name, value) })
   }
-  if (name === "json" || name === "quiet" || name === "help") {
+  if (name === "json" || name === "quiet" || name === "help" || name === "explain-cache") {
     if (inline === undefined) return Either.right({ next: i + 1, options: withValue(options, name, true) })
     const parsed = Scalars.parseScalar({ _tag: "Boolean" }, inline)
     if (Either.isLeft(parsed) || parsed.right._tag !== "Value") {
@@ -153,6 +155,7 @@ export const leading = (words: ReadonlyArray<string>): CallOptions => {
   return {
     ...options,
     help: options.help || before.some((w) => w === "--help" || w === "-h"),
-    quiet: options.quiet || before.some((w) => w === "--quiet" || w === "-q")
+    quiet: options.quiet || before.some((w) => w === "--quiet" || w === "-q"),
+    explainCache: options.explainCache || before.some((w) => w === "--explain-cache")
   }
 }

@@ -28,7 +28,7 @@ export const duration = (ms: number): string => {
  *
  * @category combinators
  */
-export const render = (event: ProgressEvent): string => {
+export const render = (event: ProgressEvent, options: { readonly explainCache?: boolean } = {}): string => {
   if (event.phase === "start") return `${prefix}▶ ${event.description}\n`
   if (event.error !== undefined) {
     return `${prefix}✘ ${event.description}  failed after ${duration(event.durationMs)}: ${
@@ -36,7 +36,8 @@ export const render = (event: ProgressEvent): string => {
     }\n`
   }
   if (event.cached) return `${prefix}● ${event.description}  cached\n`
-  return `${prefix}✔ ${event.description}  ${duration(event.durationMs)}\n`
+  const why = options.explainCache === true && event.why !== undefined ? `  (ran: ${event.why})` : ""
+  return `${prefix}✔ ${event.description}  ${duration(event.durationMs)}${why}\n`
 }
 
 /**
@@ -44,5 +45,8 @@ export const render = (event: ProgressEvent): string => {
  *
  * @category combinators
  */
-export const follow = (events: Stream.Stream<ProgressEvent>, io: CliIoShape): Effect.Effect<void> =>
-  Stream.runForEach(events, (event) => io.stderr(render(event)))
+export const follow = (
+  events: Stream.Stream<ProgressEvent>,
+  io: CliIoShape,
+  options: { readonly explainCache?: boolean } = {}
+): Effect.Effect<void> => Stream.runForEach(events, (event) => io.stderr(render(event, options)))

@@ -18,6 +18,11 @@ export const docOption = Options.text("doc").pipe(
 )
 
 /** @category options */
+export const explainOption = Options.boolean("explain-cache").pipe(
+  Options.withDescription("Say, for each op that ran, why it was not served from the cache")
+)
+
+/** @category options */
 export const quietOption = Options.boolean("quiet").pipe(
   Options.withAlias("q"),
   Options.withDescription("Do not print progress on stderr")
@@ -29,7 +34,7 @@ export const quietOption = Options.boolean("quiet").pipe(
 export const query = (
   engine: EngineShape,
   io: CliIoShape,
-  options: { readonly doc: string | undefined; readonly quiet: boolean }
+  options: { readonly doc: string | undefined; readonly quiet: boolean; readonly explainCache?: boolean }
 ): Effect.Effect<void, CliError | ExitCode, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
@@ -49,7 +54,7 @@ export const query = (
     const response = yield* Session.withSession(
       engine,
       io,
-      { progress: !options.quiet },
+      { progress: !options.quiet, explainCache: options.explainCache === true },
       (client) => client.request(document)
     )
     yield* io.stdout(JSON.stringify(response, null, 2) + "\n")
@@ -59,7 +64,11 @@ export const query = (
 /**
  * @category constructors
  */
-export const command = Command.make("query", { doc: docOption, quiet: quietOption }, (options) =>
+export const command = Command.make("query", { doc: docOption, quiet: quietOption, explain: explainOption }, (options) =>
   Effect.gen(function*() {
-    yield* query(yield* CliEngine, yield* CliIo, { doc: Option.getOrUndefined(options.doc), quiet: options.quiet })
+    yield* query(yield* CliEngine, yield* CliIo, {
+      doc: Option.getOrUndefined(options.doc),
+      quiet: options.quiet,
+      explainCache: options.explain
+    })
   })).pipe(Command.withDescription("Send a GraphQL document to a new session and print the JSON response"))

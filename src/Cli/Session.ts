@@ -15,14 +15,14 @@ import * as Progress from "./Progress.js"
 export const withSession = <A, E, R>(
   engine: EngineShape,
   io: CliIoShape,
-  options: { readonly progress: boolean },
+  options: { readonly progress: boolean; readonly explainCache?: boolean },
   use: (client: GraphQLClient.GraphQLClient, session: SessionInfo) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | CliError, R> =>
   Effect.scoped(Effect.gen(function*() {
     const session = yield* engine.openSession({ workdir: io.cwd }).pipe(
       Effect.mapError((e) => new CliError({ reason: "Engine", detail: `cannot open a session: ${e.message}` }))
     )
-    if (options.progress) yield* Effect.forkScoped(Progress.follow(session.events, io))
+    if (options.progress) yield* Effect.forkScoped(Progress.follow(session.events, io, { explainCache: options.explainCache === true }))
     const result = yield* use(GraphQLClient.make(session), session)
     // let the last progress lines through before the scope ends the follower
     yield* Effect.sleep("20 millis")

@@ -137,8 +137,11 @@ export interface ChainFieldSpec {
     args: any,
     ctx: ClientContext
   ) => Effect.Effect<ChainResult | ReadonlyArray<ChainResult>, ApiError>
-  /** Never reuse a memoized result for this call (e.g. host inputs, which re-read the host each time). */
-  readonly volatile?: boolean
+  /**
+   * Never reuse a memoized result for this call (e.g. host inputs, which re-read the host each time); a function
+   * decides per call from the field's arguments.
+   */
+  readonly volatile?: boolean | ((args: any) => boolean)
   readonly deprecated?: string
 }
 

@@ -421,7 +421,7 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
         ? CallId.root(name, typeName, lits)
         : CallId.append(parent.id, name, typeName, lits)
       const compute = spec.run(parent, values, client).pipe(Effect.map((r) => chainValues(name, spec, baseId, r)))
-      if (spec.volatile) {
+      if (typeof spec.volatile === "function" ? spec.volatile(values) : spec.volatile === true) {
         const v = yield* compute
         // keep content-named results loadable by their ID
         if (!Array.isArray(v) && (v as Api.Value).id.digest !== baseId.digest) {

@@ -2,6 +2,8 @@
  * The `Container` type: an immutable container state (rootfs, config, mounts) and the execs run on it.
  */
 import { Effect } from "effect"
+import { createHash, randomUUID } from "node:crypto"
+import * as CallId from "../Dag/CallId.js"
 import * as Op from "../Dag/Op.js"
 import { type ExecOutcome, Solver } from "../Dag/Solver.js"
 import * as Registry from "../Runtime/Registry.js"
@@ -40,7 +42,12 @@ const execDoc = {
   experimentalPrivilegedNesting: { type: "Boolean", doc: "Not supported yet.", default: false },
   insecureRootCapabilities: { type: "Boolean", doc: "Not supported yet.", default: false },
   expand: { type: "Boolean", doc: "Expand ${VAR} in the args with the container's environment.", default: false },
-  noInit: { type: "Boolean", doc: "Run without an init process (dirk never injects one).", default: false }
+  noInit: { type: "Boolean", doc: "Run without an init process (dirk never injects one).", default: false },
+  noCache: {
+    type: "Boolean",
+    doc: "dirk: always run this command (its result is never reused, and everything built on it runs again).",
+    default: false
+  }
 } as const
 
 /** `linux/x86_64` → `linux/amd64`, `linux/aarch64` and `linux/arm64/v8` → `linux/arm64`, lower case. */
@@ -48,6 +55,16 @@ const normalizePlatform = (p: string): string => {
   const [os = "", arch = "", variant] = p.toLowerCase().split("/")
   const a = arch === "x86_64" || arch === "x86-64" ? "amd64" : arch === "aarch64" ? "arm64" : arch
   return a === "arm64" && variant === "v8" ? `${os}/${a}` : variant === undefined ? `${os}/${a}` : `${os}/${a}/${variant}`
+}
+
+/**
+ * Where an exec sits: the shape of its container's call chain (its field names), and, inside a module function, that
+ * function (`Op.exec`'s `site`).
+ */
+const siteOf = (p: Api.Value<ContainerState>, ctx: Api.ClientContext): string => {
+  const m = ctx.module as { readonly moduleName?: string; readonly request?: { readonly parentName: string; readonly name: string } } | undefined
+  const where = m?.request !== undefined ? `${m.moduleName}/${m.request.parentName}.${m.request.name}:` : ""
+  return createHash("sha256").update(where + CallId.shape(p.id) + ".withExec").digest("hex").slice(0, 32)
 }
 
 /**
@@ -131,6 +148,7 @@ export const make = Effect.gen(function*() {
             type: "Container!",
             doc: "Executes a command in the container, and returns the container with its changes.",
             args: execDoc,
+            volatile: (a: { noCache?: boolean }) => a.noCache === true,
             run: (p: C, a: {
               args: ReadonlyArray<string>
               useEntrypoint: boolean
@@ -142,7 +160,8 @@ export const make = Effect.gen(function*() {
               expand: boolean
               experimentalPrivilegedNesting: boolean
               insecureRootCapabilities: boolean
-            }) =>
+              noCache: boolean
+            }, ctx) =>
               Effect.gen(function*() {
                 const s = p.state
                 if (a.redirectStdin) return yield* Effect.fail(new QueryError({ reason: "Unsupported", detail: "withExec: redirectStdin is not supported yet" }))
@@ -173,8 +192,10 @@ export const make = Effect.gen(function*() {
                     expect: a.expect,
                     tmpfs: temps.map((m) => m.target),
                     ...(Object.keys(sizes).length > 0 ? { tmpfsSize: sizes } : {}),
-                    ...(caches.length > 0 ? { caches } : {})
-                  }
+                    ...(caches.length > 0 ? { caches } : {}),
+                    ...(a.noCache ? { nonce: randomUUID() } : {})
+                  },
+                  siteOf(p, ctx)
                 )
                 return Api.state<ContainerState>({
                   ...s,
@@ -184,7 +205,7 @@ export const make = Effect.gen(function*() {
                   ),
                   exec,
                   imageRef: undefined
-                })
+                }, a.noCache ? exec.digest : undefined)
               })
           },
           withWorkdir: {

@@ -431,3 +431,17 @@ const display = (id: CallId): string => {
   const self = id.field + args + (id.nth !== undefined ? `[${id.nth}]` : "")
   return id.receiver === undefined ? self : display(id.receiver) + "." + self
 }
+
+/**
+ * The shape of a chain: its field names from the root, without arguments (`container.from.withExec.withExec`), with
+ * the module of module fields. Two runs of one pipeline give the same shape whatever their inputs.
+ *
+ * @category getters
+ */
+export const shape = (id: CallId): string => {
+  const fields: Array<string> = []
+  for (let c: CallId | undefined = id; c !== undefined; c = c.receiver) {
+    fields.push(c.module !== undefined ? `${c.module}:${c.field}` : c.field)
+  }
+  return fields.reverse().join(".")
+}

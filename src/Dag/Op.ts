@@ -31,6 +31,8 @@ export interface ExecMeta {
   readonly tmpfsSize?: Readonly<Record<string, number>> | undefined
   /** Cache volumes mounted into the exec (their contents are not part of the exec's identity). */
   readonly caches?: ReadonlyArray<ExecCache> | undefined
+  /** `withExec(noCache: true)`: a fresh value per request, so the exec (and all that builds on it) runs again. */
+  readonly nonce?: string | undefined
 }
 
 /**
@@ -149,6 +151,11 @@ export type Op =
     readonly rootfs: Op
     readonly mounts: ReadonlyArray<ExecMount>
     readonly meta: ExecMeta
+    /**
+     * Where the exec sits in its pipeline, independent of its inputs (the call chain's field names): runs of the same
+     * site are compared to explain a cache miss. Not part of the digest.
+     */
+    readonly site?: string | undefined
   }
   | { readonly _tag: "ExecOutput"; readonly digest: string; readonly exec: Op; readonly output: "rootfs" | string }
   | { readonly _tag: "DirFile"; readonly digest: string; readonly input: Op; readonly actions: ReadonlyArray<FileAction> }
@@ -309,11 +316,12 @@ export const local = (hostPath: string, contentDigest: string, snapshot: string)
 })
 
 /** @category constructors */
-export const exec = (rootfs: Op, mounts: ReadonlyArray<ExecMount>, meta: ExecMeta): Op => ({
+export const exec = (rootfs: Op, mounts: ReadonlyArray<ExecMount>, meta: ExecMeta, site?: string): Op => ({
   _tag: "Exec",
   rootfs,
   mounts,
   meta,
+  ...(site !== undefined ? { site } : {}),
   digest: hash([
     "exec",
     rootfs.digest,

@@ -53,6 +53,7 @@ import {
 import type { Credentials } from "../Runtime/Registry.js"
 import * as CacheIndex from "./CacheIndex.js"
 import { DagError, ExecError, type SolveError } from "./Errors.js"
+import * as Explain from "./Explain.js"
 import { HostSync } from "./HostSync.js"
 import * as CacheVolumes from "./internal/CacheVolumes.js"
 import * as DockerBuild from "./internal/DockerBuild.js"
@@ -126,6 +127,8 @@ export interface ProgressEvent {
   readonly durationMs: number
   /** The session the op ran (or was asked for) on behalf of ("" for none). */
   readonly session?: string
+  /** On "end" of an exec that ran: why it was not served from the cache. */
+  readonly why?: string
 }
 
 /**
@@ -215,6 +218,8 @@ export const currentSession: FiberRef.FiberRef<string> = FiberRef.unsafeMake("")
 
 interface RunCtx {
   cached: boolean
+  /** For an op that ran: why it was not served from the cache (`Explain.ts`). */
+  why?: string
 }
 
 const errorText = (cause: Cause.Cause<unknown>): string => {
@@ -284,6 +289,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
                     cached: Exit.isSuccess(exit) && ctx.cached,
                     durationMs: end - start,
                     session,
+                    ...(ctx.why !== undefined && !ctx.cached ? { why: ctx.why } : {}),
                     ...(Exit.isFailure(exit) ? { error: errorText(exit.cause) } : {})
                   })
                   yield* Deferred.done(entry.deferred, exit)
@@ -349,6 +355,15 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         )
         return value
       })
+
+    /** `persisted`'s shape without the cache: for execs that must always run (`noCache`). */
+    const runFresh = <A, S>(
+      _ctx: RunCtx,
+      _kind: string,
+      _key: string,
+      _codec: { readonly encode: (a: A) => S; readonly decode: (s: S) => A },
+      run: Effect.Effect<{ readonly value: A; readonly refs: CacheIndex.Refs }, SolveError>
+    ): Effect.Effect<A, SolveError> => Effect.map(run, (r) => r.value)
 
     /** The bytes an image adds over its parent (Docker sizes include the parents'). */
     const ownBytes = (imageId: string, parentId: string | undefined) =>
@@ -703,7 +718,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     const execResult = (op: Op.Op): Effect.Effect<ExecResult, SolveError> =>
       op._tag === "Exec"
         ? once(op.digest, Op.describe(op), (ctx) =>
-          persisted(ctx, "exec", op.digest, execCodec, Effect.gen(function*() {
+          (op.meta.nonce !== undefined ? runFresh : persisted)(ctx, "exec", op.digest, execCodec, Effect.gen(function*() {
+            yield* explainRun(op, ctx)
             const { result, base } = yield* runExec(op)
             const outputs = Object.values(result.outputs)
             const outBytes = yield* Effect.forEach(outputs, (dir) => Walk.collect(dir)).pipe(
@@ -743,6 +759,22 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         }
         return abs
       })
+
+    /**
+     * Records this run's inputs under the exec's site and sets why it ran (against the site's previous record): see
+     * `Explain.ts`. Best effort: the index failing here never fails the exec.
+     */
+    const explainRun = (op: ExecOp, ctx: RunCtx): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        const current = Explain.recordOf(op)
+        if (op.site === undefined) {
+          ctx.why = Explain.explain(undefined, current)
+          return
+        }
+        const previous = yield* index.get<Explain.ExecRecord>("site", op.site)
+        ctx.why = Explain.explain(Option.getOrUndefined(Option.map(previous, (e) => e.value)), current)
+        yield* index.put("site", op.site, current, { images: [], snapshots: [], bytes: 0 })
+      }).pipe(Effect.ignore)
 
     /** An exec result as the cache index keeps it: output snapshots by key, not by path. */
     const execCodec = {

@@ -126,4 +126,50 @@ describe("the persistent cache", () => {
     expect(second.stdout).toBe(first.stdout)
     expect(second.stderr).not.toContain("register module greeter")
   })
+
+  it("withExec(noCache: true) always runs, and what builds on it runs again; others stay cached", async () => {
+    const stateDir = freshState()
+    const doc = (noCache: boolean) => `{ container { from(address: "dirk.local/busybox:latest") {
+      withExec(args: ["sh", "-c", "cat /proc/sys/kernel/random/uuid > /x"], noCache: ${noCache}) { withExec(args: ["cat", "/x"]) { stdout } } } } }`
+    const out = async (noCache: boolean) => {
+      const r = await dirk(["query", "-q"], { stateDir, input: doc(noCache) })
+      expect(r.code, r.stderr).toBe(0)
+      return JSON.parse(r.stdout).data.container.from.withExec.withExec.stdout as string
+    }
+    const [a, b] = [await out(true), await out(true)]
+    expect(a).not.toBe(b)
+    const [c, d] = [await out(false), await out(false)]
+    expect(c).toBe(d)
+  })
+
+  it("--explain-cache says why each op that ran missed: first run, then which input changed", async () => {
+    const stateDir = freshState()
+    const src = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-explain-src-"))
+    dirs.push(src)
+    fs.writeFileSync(path.join(src, "a.txt"), "one")
+    const mod = path.join(src, "mod")
+    fs.mkdirSync(path.join(mod, "src"), { recursive: true })
+    const explainRun = async () => {
+      const idq = await dirk(["query", "-q"], { stateDir, input: `{ host { directory(path: "${src}", exclude: ["mod"]) { id } } }` })
+      const id = JSON.parse(idq.stdout).data.host.directory.id as string
+      const r = await dirk(["query", "--explain-cache"], {
+        stateDir,
+        input: `{ container { from(address: "dirk.local/busybox:latest") { withMountedDirectory(path: "/src", source: "${id}") {
+          withExec(args: ["cat", "/src/a.txt"]) { withEnvVariable(name: "STAGE", value: "two") { withExec(args: ["echo", "done"]) { stdout } } } } } } }`
+      })
+      expect(r.code, r.stderr).toBe(0)
+      return r.stderr
+    }
+    const first = await explainRun()
+    expect(first).toMatch(/✔ exec cat \/src\/a\.txt .*\(ran: first run of this step\)/)
+    const second = await explainRun()
+    expect(second).not.toMatch(/✔ exec/)
+    fs.writeFileSync(path.join(src, "a.txt"), "two")
+    const third = await explainRun()
+    expect(third).toMatch(/✔ exec cat \/src\/a\.txt .*\(ran: mount \/src changed \([0-9a-f]{12} → [0-9a-f]{12}\)\)/)
+    expect(third).toMatch(/✔ exec echo done .*\(ran: its container changed/)
+    // without the flag, no explanations
+    const plain = await dirk(["query"], { stateDir, input: `{ container { from(address: "dirk.local/busybox:latest") { withExec(args: ["echo", "${process.pid}-plain"]) { stdout } } } }` })
+    expect(plain.stderr).not.toContain("(ran:")
+  })
 })

@@ -9,8 +9,10 @@ describe("CallOptions", () => {
       output: "o",
       json: true,
       quiet: true,
-      help: true
+      help: true,
+      explainCache: false
     })
+    assert.isTrue(CallOptions.leading(["fn", "--x", "1", "--explain-cache"]).explainCache)
     assert.strictEqual(CallOptions.leading(["-ma"]).mod, "a")
     assert.strictEqual(CallOptions.leading(["-m=a"]).mod, "a")
     assert.strictEqual(CallOptions.leading(["--src", "x", "-m", "a"]).mod, undefined)
