@@ -293,11 +293,16 @@ interface TimelineEvent {
  * HTTP requests it makes: Node's bootstrap, loading the CLI (until its first request, `GET /version` to the engine),
  * the engine handshake and `POST /session`, then each session request, printing, closing the session, and exiting.
  */
-export const cliTimeline = async (engine: Engine, args: ReadonlyArray<string>, input?: string): Promise<Array<[string, number]>> => {
+export const cliTimeline = async (
+  engine: Engine,
+  args: ReadonlyArray<string>,
+  input?: string,
+  nodeOptions = ""
+): Promise<Array<[string, number]>> => {
   const file = path.join(engine.work, `timeline-${Math.random().toString(36).slice(2)}.json`)
   const r = await engine.dirk(args, {
     ...(input !== undefined ? { input } : {}),
-    env: { DIRK_BENCH_TIMELINE: file, NODE_OPTIONS: `--require ${path.join(root, "bench/cli-timeline.cjs")}` }
+    env: { DIRK_BENCH_TIMELINE: file, NODE_OPTIONS: `--require ${path.join(root, "bench/cli-timeline.cjs")} ${nodeOptions}`.trim() }
   })
   const ev = JSON.parse(fs.readFileSync(file, "utf8")) as ReadonlyArray<TimelineEvent>
   fs.rmSync(file, { force: true })

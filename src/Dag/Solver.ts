@@ -222,6 +222,9 @@ interface RunCtx {
   why?: string
 }
 
+/** Whether an op failed for lack of disk space (on the engine's side, or Docker's). */
+const noSpace = (e: SolveError): boolean => /no space left on device|ENOSPC/i.test(e.message)
+
 const errorText = (cause: Cause.Cause<unknown>): string => {
   if (Cause.isInterruptedOnly(cause)) return "interrupted"
   const e = Cause.squash(cause)
@@ -277,7 +280,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           const ctx: RunCtx = { cached: false }
           const tracked = Effect.flatMap(Clock.currentTimeMillis, (start) =>
             publish({ digest: key, description, phase: "start", cached: false, durationMs: 0, session }).pipe(
-              Effect.zipRight(Effect.interruptible(Effect.suspend(() => run(ctx)))),
+              Effect.zipRight(Effect.interruptible(Effect.suspend(() => withRoom(description, () => run(ctx))))),
               Effect.onExit((exit) =>
                 Effect.gen(function*() {
                   if (Exit.isFailure(exit) && memo.get(key) === entry) memo.delete(key)
@@ -298,6 +301,47 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
             ))
           entry.fiber = yield* FiberSet.run(fibers, tracked)
           return yield* wait(entry, restore)
+        })
+      )
+
+    /**
+     * What frees disk space when an op runs out of it (the engine's GC), for a first (`1`: some) and a second (`2`:
+     * all it can) attempt; none by default.
+     */
+    let diskFull: ((attempt: 1 | 2) => Effect.Effect<{ readonly freedBytes: number; readonly remainingBytes: number }>) | undefined
+
+    /**
+     * Runs an op; when it fails for lack of disk space, frees space (GC: some of the cache, then all that no open
+     * session holds) and runs it again; when that is not enough either, the error says what was tried.
+     */
+    const withRoom = <A>(description: string, run: () => Effect.Effect<A, SolveError>): Effect.Effect<A, SolveError> =>
+      run().pipe(
+        Effect.catchIf((e) => noSpace(e), (first) => {
+          if (diskFull === undefined) return Effect.fail(first)
+          const free = diskFull
+          return Effect.gen(function*() {
+            let freed = 0
+            let last: SolveError = first
+            for (const attempt of [1, 2] as const) {
+              yield* Effect.logWarning(`${description}: no space left on device; collecting garbage, then trying again`)
+              const gc = yield* free(attempt)
+              freed += gc.freedBytes
+              const again = yield* Effect.either(run())
+              if (again._tag === "Right") return again.right
+              if (!noSpace(again.left)) return yield* Effect.fail(again.left)
+              last = again.left
+              if (attempt === 2) {
+                return yield* new DagError({
+                  reason: "Io",
+                  detail: `${description}: no space left on device, even after GC freed ${freed} bytes ` +
+                    `(the cache holds ${gc.remainingBytes} bytes, some of it held by open sessions): free disk space ` +
+                    `or lower the engine's --keep-storage (${last.message})`,
+                  cause: last
+                })
+              }
+            }
+            return yield* Effect.fail(last)
+          })
         })
       )
 
@@ -1006,6 +1050,10 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       subscribe,
       track,
       forget,
+      /** Registers what frees disk space when an op runs out of it (the engine's GC). */
+      onDiskFull: (free: (attempt: 1 | 2) => Effect.Effect<{ readonly freedBytes: number; readonly remainingBytes: number }>) => {
+        diskFull = free
+      },
       lastUsed: {
         op: (digest: string): number | undefined => used.ops.get(digest),
         snapshot: (key: string): number | undefined => used.snapshots.get(key)

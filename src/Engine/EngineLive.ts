@@ -47,6 +47,11 @@ export class Engine extends Effect.Service<Engine>()("dirk/Engine/Engine", {
       liveSince: () => (open.size === 0 ? undefined : Math.min(...[...open.values()].map((s) => s.openedAt)))
     })
     yield* Gc.background(gc, settings.intervalMs)
+    // out of disk space: first half of what the cache holds goes (least recently used first), then all it can
+    solver.onDiskFull((attempt) =>
+      attempt === 1
+        ? Effect.flatMap(gc.usage, (u) => gc.collect({ keepStorage: Math.floor(u.bytes / 2) }))
+        : gc.collect({ all: true }))
 
     const openSession: EngineShape["openSession"] = (options) =>
       Effect.gen(function*() {

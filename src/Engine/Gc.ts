@@ -58,8 +58,8 @@ export const defaultKeepStorage = (stateDir: string, cacheBytes: number): number
 }
 
 /**
- * The free space GC keeps on the state dir's filesystem whatever the budget: 5% of it, at least 1 GiB (at most what
- * the filesystem has).
+ * The free space GC keeps on the state dir's filesystem whatever the budget: 5% of it, at least 256 MiB, at most
+ * 10 GiB, and never more than a tenth of a small filesystem.
  *
  * @category constructors
  */
@@ -67,7 +67,7 @@ export const reservedBytes = (stateDir: string): number => {
   try {
     const st = fs.statfsSync(stateDir)
     const total = st.blocks * st.bsize
-    return Math.min(total, Math.max(GiB, Math.floor(total * 0.05)))
+    return Math.min(Math.max(Math.floor(total * 0.05), 256 * 1024 ** 2), 10 * GiB, Math.floor(total * 0.1))
   } catch {
     return GiB
   }

@@ -300,6 +300,16 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       ...(options?.stateDir !== undefined ? { [labelState]: options.stateDir } : {})
     }
 
+    /** Fails (DaemonUnavailable) once the daemon stops answering; never succeeds. */
+    const daemonGone: Effect.Effect<never, ContainerError> = Effect.tryPromise({
+      try: () => docker.ping(),
+      catch: (cause) => unreachable(host, DockerErrors.unreachableCode(cause) ?? "no answer", cause)
+    }).pipe(
+      Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => unreachable(host, "no answer in 10 s", undefined) }),
+      Effect.zipRight(Effect.sleep("2 seconds")),
+      Effect.forever
+    )
+
     /** Runs one dockerode call; failures become ContainerErrors (DaemonUnavailable when the socket is dead). */
     const call = <A>(ctx: CallContext, f: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, ContainerError> =>
       Effect.tryPromise({
@@ -538,8 +548,12 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
               writable.end()
             })
           }
-          const waited = yield* call(ctx(`waiting for container ${id}`, id), (signal) =>
-            container.wait({ abortSignal: signal }) as Promise<{ readonly StatusCode: number }>)
+          // A daemon that goes away can leave the wait hanging: while waiting, check every 2 s that it still answers
+          const waited = yield* Effect.raceFirst(
+            call(ctx(`waiting for container ${id}`, id), (signal) =>
+              container.wait({ abortSignal: signal }) as Promise<{ readonly StatusCode: number }>),
+            daemonGone
+          )
           exitCode = waited.StatusCode
           // All output has arrived once the attach stream ends (shortly after the exit).
           yield* Effect.promise(() => ended).pipe(Effect.timeout("10 seconds"), Effect.ignore)
