@@ -23,6 +23,12 @@ const daemonAddress = (host: EngineHostShape, listen: Option.Option<string>): Ef
       if (parsed === undefined || "error" in parsed || parsed._tag === "Embedded") {
         return yield* Effect.fail(usage(`--listen: ${parsed !== undefined && "error" in parsed ? parsed.error : "expected unix:///path or tcp://host:port"}`))
       }
+      if (parsed._tag === "Tcp" && !["127.0.0.1", "::1", "localhost"].includes(parsed.host)) {
+        return yield* Effect.fail(usage(
+          `--listen ${listen.value}: the engine's control protocol has no authentication, so it listens on this host only ` +
+            `(tcp://127.0.0.1:PORT or tcp://[::1]:PORT)`
+        ))
+      }
       return parsed
     }
     return host.address._tag === "Embedded" ? Address.defaultFor(host.stateDir) : host.address

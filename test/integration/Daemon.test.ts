@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as http from "node:http"
+import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -205,5 +206,32 @@ describe("the engine daemon", () => {
     } finally {
       server.close()
     }
+  })
+
+  it("serves on tcp:// (loopback only): commands reach it with DIRK_ENGINE; other hosts are refused", async () => {
+    const stateDir = freshState()
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (probe.address() as net.AddressInfo).port
+        probe.close(() => resolve(p))
+      })
+    })
+    const address = `tcp://127.0.0.1:${port}`
+    const serving = dirk(["engine", "serve", "--listen", address], { stateDir })
+    const env = { DIRK_ENGINE: address }
+    await waitFor("the tcp engine answers", () => daemonPid(stateDir) !== undefined, 10_000)
+    for (let i = 0; i < 50; i++) {
+      const s = await dirk(["engine", "status"], { stateDir, env })
+      if (s.code === 0) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const q = await dirk(["query", "-q"], { stateDir, env, input: echo("over-tcp") })
+    expect(q.code, q.stderr).toBe(0)
+    expect(JSON.parse(q.stdout).data.container.from.withExec.stdout).toBe("over-tcp\n")
+    expect((await dirk(["engine", "stop"], { stateDir, env })).code).toBe(0)
+    expect((await serving).code).toBe(0)
+    const open = await dirk(["engine", "serve", "--listen", "tcp://0.0.0.0:1"], { stateDir })
+    expect(open.code).toBe(1)
+    expect(open.stderr).toContain("listens on this host only")
   })
 })
