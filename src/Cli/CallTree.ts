@@ -269,12 +269,12 @@ export const plan = (
     if (options.help) {
       return {
         _tag: "Help",
-        text: segments.length === 1 ? callHelp(module, settings.staticHelp) : functionHelp(module, last),
+        text: segments.length === 1 ? callHelp(module, settings.staticHelp, options.mod) : functionHelp(module, last, options.mod),
         options
       } as const
     }
     if (segments.length === 1) {
-      return yield* Effect.fail(usage(`no function given\n\n${callHelp(module, settings.staticHelp)}`))
+      return yield* Effect.fail(usage(`no function given\n\n${callHelp(module, settings.staticHelp, options.mod)}`))
     }
     const calls = yield* Effect.forEach(segments, parseSegment)
     return { _tag: "Call", calls, options } as const
@@ -304,7 +304,8 @@ const indent = (text: string): string =>
  *
  * @category constructors
  */
-export const callHelp = (module: TypeInfo.ModuleSchema, staticHelp: string): string => {
+export const callHelp = (module: TypeInfo.ModuleSchema, staticHelp: string, mod?: string): string => {
+  const call = `dirk call${modArg(mod)}`
   const typeName = TypeInfo.chainType(module.constructor.returns)
   const functions = typeName === undefined ? [] : TypeInfo.functionsOf(module.schema, typeName)
   const type = typeName === undefined ? undefined : module.schema.getType(typeName)
@@ -313,7 +314,7 @@ export const callHelp = (module: TypeInfo.ModuleSchema, staticHelp: string): str
     ...(type?.description ? ["", TypeInfo.firstLine(type.description)] : []),
     "",
     "USAGE",
-    `  dirk call [options]${
+    `  ${call} [options]${
       module.constructor.args.length > 0 ? " [flags]" : ""
     } <function> [flags] [<function> [flags]]...`,
     "",
@@ -324,17 +325,26 @@ export const callHelp = (module: TypeInfo.ModuleSchema, staticHelp: string): str
     lines.push("", "FLAGS (module constructor)", indent(Output.table(["Flag", "Description"], flagRows(module.constructor.args))))
   }
   if (staticHelp !== "") lines.push("", "OPTIONS", indent(staticHelp))
-  lines.push("", `Run "dirk call <function> --help" to see a function's flags.`)
+  lines.push("", `Run "${call} <function> --help" to see a function's flags.`)
   return lines.join("\n") + "\n"
 }
 
-const segmentHelp = (module: TypeInfo.ModuleSchema, spec: TypeInfo.FunctionSpec, path: ReadonlyArray<string>) => {
+/** ` -m DIR` as the user gave it (quoted when it needs to be), or nothing. */
+const modArg = (mod: string | undefined): string =>
+  mod === undefined ? "" : ` -m ${/^[\w./@:+-]+$/.test(mod) ? mod : JSON.stringify(mod)}`
+
+const segmentHelp = (
+  module: TypeInfo.ModuleSchema,
+  spec: TypeInfo.FunctionSpec,
+  path: ReadonlyArray<string>,
+  mod?: string
+) => {
   const next = TypeInfo.chainType(spec.returns)
   const functions = next === undefined ? [] : TypeInfo.functionsOf(module.schema, next)
   const lines = [
     ...(spec.description !== "" ? [spec.description.trim(), ""] : []),
     "USAGE",
-    `  dirk call ${path.join(" ")}${spec.args.length > 0 ? " [flags]" : ""}${
+    `  dirk call${modArg(mod)} ${path.join(" ")}${spec.args.length > 0 ? " [flags]" : ""}${
       functions.length > 0 ? " [<function> [flags]]..." : ""
     }`,
     ""
@@ -353,5 +363,5 @@ const segmentHelp = (module: TypeInfo.ModuleSchema, spec: TypeInfo.FunctionSpec,
  * `dirk call build --help`: the function's description, flags (with types, required, defaults), return type, and
  * the functions that can be chained after it.
  */
-const functionHelp = (module: TypeInfo.ModuleSchema, segment: Segment): string =>
-  segmentHelp(module, segment.spec, segment.path)
+const functionHelp = (module: TypeInfo.ModuleSchema, segment: Segment, mod?: string): string =>
+  segmentHelp(module, segment.spec, segment.path, mod)

@@ -338,8 +338,10 @@ export const run = (
           new QueryError({ reason: "Module", detail: o.error.message, extensions: errorExtensions(o.error) })
         )
       }
-      const stderr = tail(result.stderr, 30)
-      const output = stderr === "" ? tail(result.stdout, 30) : stderr
+      // paths in the module's container are shown as the host paths the user edits
+      const onHost = (text: string) => text.split(layout.moduleMount + "/").join(source.dir + "/")
+      const stderr = onHost(tail(result.stderr, 30))
+      const output = stderr === "" ? onHost(tail(result.stdout, 30)) : stderr
       return yield* Effect.fail(
         new QueryError({
           reason: "Module",

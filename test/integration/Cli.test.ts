@@ -52,8 +52,11 @@ describe("dirk call on the example", () => {
     const top = await dirk(["call", ...ci, "--help"])
     expect(top.code).toBe(0)
     for (const name of ["build", "env", "lint", "test"]) expect(top.stdout).toContain(name)
+    // the hints repeat -m DIR, so that they work as printed
+    expect(top.stdout).toContain(`Run "dirk call ${ci.join(" ")} <function> --help"`)
     const fn = await dirk(["call", ...ci, "lint", "--help"])
     expect(fn.code).toBe(0)
+    expect(fn.stdout).toContain(`dirk call ${ci.join(" ")} lint [flags]`)
     expect(fn.stdout).toContain("--source")
     expect(fn.stdout).toContain("--strict")
   })

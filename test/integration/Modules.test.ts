@@ -149,7 +149,8 @@ describe("modules", () => {
     const r = await query(session, `{ moduleSource(refString: ${JSON.stringify(dir)}) { asModule { serve } } }`)
     const message = r.errors?.[0]?.message ?? ""
     expect(message).toMatch(/registration exited with code \d+/)
-    expect(message).toContain("src/index.ts")
+    // the file as the user knows it: its host path, not the container's
+    expect(message).toContain(path.join(dir, "src/index.ts"))
   })
 
   it("reports a missing dependency with the SDK's message", async () => {
@@ -172,7 +173,7 @@ describe("modules", () => {
     const r = await query(session, `{ moduleSource(refString: ${JSON.stringify(dir)}) { asModule { serve } } }`)
     const message = r.errors?.[0]?.message ?? ""
     expect(message).toContain("left-pad-not-installed")
-    expect(message).toContain("src/index.ts")
+    expect(message).toContain(path.join(dir, "src/index.ts"))
   })
 
   it("installs the module's npm dependencies on the host and mounts them (no network in the container)", async () => {
