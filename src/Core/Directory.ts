@@ -330,8 +330,10 @@ export const make = Effect.gen(function*() {
             },
             run: (v: D, a: { path: string; wipe: boolean }, ctx) =>
               Effect.gen(function*() {
-                const src = yield* root(v)
                 const dest = path.resolve(ctx.workdir, a.path)
+                // a container's directory going to a new place on the host: straight there, one copy
+                if (!fs.existsSync(dest) && fs.existsSync(path.dirname(dest)) && (yield* solver.exportNew(v.state.op, dest))) return dest
+                const src = yield* root(v)
                 yield* exportTree(src, dest, a.wipe)
                 return dest
               })

@@ -996,6 +996,42 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       )
     }
 
+    /**
+     * Writes a directory of a container's rootfs (`Subdir(Extract(rootfs, path))`, not yet read into the snapshot
+     * store) straight to `dest`, a new directory on the host: one copy instead of two (image → snapshot → host).
+     * Files get the writer's owner and keep their modes and times, as `export` does. `false` (nothing written) when
+     * the op is not such a directory or its snapshot exists already: the caller copies from the snapshot then.
+     */
+    const exportNew = (op: Op.Op, dest: string): Effect.Effect<boolean, SolveError> =>
+      Effect.gen(function*() {
+        if (op._tag !== "Subdir" || op.input._tag !== "Extract") return false
+        const ex = op.input
+        const rel = yield* relPath(ex.path)
+        if (rel === "" || op.path !== path.posix.basename(rel)) return false
+        const imageId = yield* image(ex.input)
+        const imagePath = "/" + rel + (ex.path.endsWith("/") ? "/" : "")
+        if (yield* snapshots.exists(keyOf(["extract2", imageId, imagePath]))) return false
+        // through a symlink the init layer's paths differ: leave that to the snapshot path
+        const st = yield* Effect.mapError(runtime.statPath(imageId, "/" + rel), fromContainer)
+        if (Option.isNone(st) || st.value.type !== "dir") return false
+        const fixups = yield* Effect.mapError(runtime.initLayerPaths(imageId, "/" + rel), fromContainer)
+        const tmp = `${dest}.dirk-${process.pid}-${Date.now()}.tmp`
+        return yield* Effect.acquireUseRelease(
+          tryFs("create", tmp, () => fs.promises.mkdir(tmp)),
+          () =>
+            Effect.gen(function*() {
+              yield* runtime.getArchive(imageId, imagePath, (tar) => Tar.extractTo(tar, tmp, { stripComponents: 1, sameOwner: false })).pipe(
+                Effect.mapError((e) => (e._tag === "ContainerError" ? fromContainer(e) : e))
+              )
+              // the paths are relative to the directory itself here (its own name was stripped)
+              yield* tryFs("read the image's own files at", imagePath, async () => InitLayer.apply(tmp, "/" + rel, fixups, { stripped: true }))
+              yield* tryFs("export to", dest, () => fs.promises.rename(tmp, dest))
+              return true
+            }),
+          () => tryFs("clean", tmp, () => fs.promises.rm(tmp, { recursive: true, force: true })).pipe(Effect.ignore)
+        )
+      })
+
     /** Stats a path in a rootfs (the last component is not followed); `None` when nothing is there. */
     const statPath = (op: Op.Op, p: string): Effect.Effect<Option.Option<PathStat>, SolveError> =>
       Effect.flatMap(image(op), (imageId) => Effect.mapError(runtime.statPath(imageId, p), fromContainer))
@@ -1037,6 +1073,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       image: Effect.fn("Solver.image")(image) as (op: Op.Op) => Effect.Effect<string, SolveError>,
       snapshot: Effect.fn("Solver.snapshot")(snapshot) as (op: Op.Op) => Effect.Effect<string, SolveError>,
       exec,
+      exportNew: Effect.fn("Solver.exportNew")(exportNew) as (op: Op.Op, dest: string) => Effect.Effect<boolean, SolveError>,
       statPath: Effect.fn("Solver.statPath")(statPath) as (
         op: Op.Op,
         p: string

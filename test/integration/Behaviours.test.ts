@@ -106,4 +106,24 @@ describe("reading an image's files shows the image, not what Docker adds to its 
     const missing = await query(session, `{ ${base} { file(path: "/etc/hostname") { contents } } } }`)
     expect(missing.errors?.[0]?.message).toContain("/etc/hostname")
   })
+
+  it("exporting a container's directory to a new host path (streamed) and to an existing one (through a snapshot) write the same tree", async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-export-etc-"))
+    try {
+      const fresh = path.join(out, "fresh")
+      const existing = path.join(out, "existing")
+      fs.mkdirSync(existing)
+      const chain = `container { from(address: "${image}") { withExec(args: ["sh", "-c", "mkdir -p /etc/app && echo x > /etc/app/f && chmod 640 /etc/app/f && rm /etc/group"]) { directory(path: "/etc") {`
+      await ok(`{ ${chain} export(path: "${fresh}") } } } } }`)
+      await ok(`{ ${chain} export(path: "${existing}") } } } } }`)
+      const list = (d: string) => fs.readdirSync(d, { recursive: true }).map(String).sort()
+      expect(list(fresh)).toEqual(["app", "app/f", "hosts", "nsswitch.conf", "passwd"])
+      expect(list(existing)).toEqual(list(fresh))
+      expect(fs.readFileSync(path.join(fresh, "hosts"), "utf8")).toBe("10.1.2.3 own-host\n")
+      expect(fs.statSync(path.join(fresh, "app/f")).mode & 0o777).toBe(0o640)
+      expect(fs.statSync(path.join(existing, "app/f")).mode & 0o777).toBe(0o640)
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true })
+    }
+  })
 })

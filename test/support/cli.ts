@@ -5,8 +5,9 @@ import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 
-export const repoRoot = path.resolve(__dirname, "../..")
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 export const dirkBin = path.join(repoRoot, "bin/dirk.js")
 
 export interface CliResult {

@@ -9,15 +9,15 @@ import type { InitPath } from "../../Runtime/ContainerRuntime.js"
 
 /**
  * Where image path `p` is in a snapshot extracted from `extracted` (its basename is the snapshot's top entry; the
- * root's contents are the snapshot's root).
+ * root's contents are the snapshot's root; `stripped`: the directory's own contents are the root).
  *
  * @category getters
  */
-export const inSnapshot = (extracted: string, p: string): string | undefined => {
+export const inSnapshot = (extracted: string, p: string, stripped = false): string | undefined => {
   const base = path.posix.resolve("/", extracted)
   if (base === "/") return p.slice(1)
   if (p !== base && !p.startsWith(base + "/")) return undefined
-  return path.posix.basename(base) + p.slice(base.length)
+  return stripped ? p.slice(base.length + 1) : path.posix.basename(base) + p.slice(base.length)
 }
 
 /**
@@ -26,9 +26,14 @@ export const inSnapshot = (extracted: string, p: string): string | undefined => 
  *
  * @category combinators
  */
-export const apply = (dir: string, extracted: string, paths: ReadonlyArray<InitPath>): void => {
+export const apply = (
+  dir: string,
+  extracted: string,
+  paths: ReadonlyArray<InitPath>,
+  options: { readonly stripped?: boolean } = {}
+): void => {
   for (const p of [...paths].sort((a, b) => b.path.length - a.path.length)) {
-    const rel = inSnapshot(extracted, p.path)
+    const rel = inSnapshot(extracted, p.path, options.stripped === true)
     if (rel === undefined || rel === "") continue
     const at = path.join(dir, rel)
     let st: fs.Stats | undefined

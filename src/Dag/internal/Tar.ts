@@ -117,7 +117,11 @@ const STDERR_TAIL = 4096
  * `..`, strips a leading `/`, and never writes through a symlink the archive made (it places links last), so
  * nothing lands outside `dir`; any such member fails the unpack with tar's message.
  */
-export const extractTo = (tar: Readable, dir: string): Effect.Effect<void, DagError> =>
+export const extractTo = (
+  tar: Readable,
+  dir: string,
+  options: { readonly stripComponents?: number; readonly sameOwner?: boolean } = {}
+): Effect.Effect<void, DagError> =>
   Effect.async<void, DagError>((resume) => {
     let settled = false
     let stderr = ""
@@ -128,7 +132,10 @@ export const extractTo = (tar: Readable, dir: string): Effect.Effect<void, DagEr
     }
     const fail = (what: string, cause?: unknown) =>
       settle(Effect.fail(new DagError({ reason: "Io", detail: `unpack into ${dir}: ${what}`, cause })))
-    const child = spawn("tar", ["-x", "-f", "-", "-C", dir, "--numeric-owner", "-p"], {
+    const args = ["-x", "-f", "-", "-C", dir, "--numeric-owner", "-p"]
+    if (options.sameOwner === false) args.push("--no-same-owner")
+    if (options.stripComponents !== undefined && options.stripComponents > 0) args.push(`--strip-components=${options.stripComponents}`)
+    const child = spawn("tar", args, {
       stdio: ["pipe", "ignore", "pipe"]
     })
     child.stderr.setEncoding("utf8")
