@@ -1,4 +1,5 @@
-// Bundles the CLI (src/main.ts) into dist/dirk.mjs with esbuild: one file loads far faster than the unbundled tree.
+// Bundles the CLI (src/main.ts) into dist/dirk.mjs and its chunks with esbuild: far faster to load than the unbundled
+// tree; the CLI and the engine are chunks loaded only by the commands that need them.
 import { build } from "esbuild"
 import { fileURLToPath } from "node:url"
 import * as path from "node:path"
@@ -6,8 +7,12 @@ import * as path from "node:path"
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 
 await build({
-  entryPoints: [path.join(root, "src/main.ts")],
-  outfile: path.join(root, "dist/dirk.mjs"),
+  entryPoints: { dirk: path.join(root, "src/main.ts") },
+  outdir: path.join(root, "dist"),
+  outExtension: { ".js": ".mjs" },
+  // the CLI and the engine are separate chunks (dynamic imports in src/main.ts and src/cliMain.ts)
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
   target: "node20",
