@@ -54,7 +54,7 @@ export const main = async () => {
       restartMs.push(s.steps.q!.ms[0]!)
     }
 
-    printTable("cache hit: engine-side time per op (query time in the session / ops)", "", [
+    printTable("cache hit: engine-side time per op (query time in the session / ops)", "anchor", [
       { name: `${length}-step cached chain, new session, per op`, dirk: median(firstMs) / ops, target: { kind: "abs", max: 2 } }
     ])
     out("")

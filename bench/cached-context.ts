@@ -16,9 +16,10 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { generate } from "./filepath.js"
+import { DockerTap } from "./docker-tap.js"
 import {
-  buildkitClient, chain, dockerfile, Engine, ensureReady, fmtMs, image, isMain, loadavg, median, out, type PlanStep,
-  printTable, run, runMain, spawnTimed, spread, steps
+  buildkitClient, chain, dockerfile, Engine, ensureReady, fmtMs, image, isMain, loadavg, median, out,
+  type PlanStep, printTable, run, runMain, spawnTimed, spread, steps, time
 } from "./support.js"
 
 const reps = Number(process.env.DIRK_BENCH_REPS ?? 5)
@@ -80,6 +81,10 @@ export const main = async () => {
       pipeSame.push(s.steps.pipeline!.ms[0]!)
     }
 
+    // what any `dirk run` of this client costs: the CLI, a session, the client's Node, no request
+    const emptyMs: Array<number> = []
+    for (let i = 0; i < reps; i++) emptyMs.push((await engine.session([])).ms)
+
     // one file changed before each repetition (new content each time: nothing is cached in either)
     const bkChanged: Array<number> = []
     const dirkChanged: Array<number> = []
@@ -100,21 +105,43 @@ export const main = async () => {
     const seen = await run("docker", ["run", "--rm", "--network", "none", tag, "cat", "/src/probe.txt"])
     if (seen.stdout !== content) throw new Error(`the built image holds ${JSON.stringify(seen.stdout)} in /src/probe.txt`)
 
-    // where a changed run goes on both sides: dirk op by op (one request each, on the memoized previous one), and
-    // BuildKit's own step timings
+    // where a changed run goes on both sides: dirk op by op (one request each, on the previous one) on a fresh
+    // engine whose Docker calls go through a logging proxy, and BuildKit's own step timings
     content = `changed profile ${Math.random().toString(36).slice(2)}\n`
     fs.writeFileSync(probe, content)
     const prefix = `container { from(address: "${image}") { withDirectory(path: "/src", source: "%dir%")`
     const profilePlan: Array<PlanStep> = [
-      { name: "host.directory (walk + hash every byte)", query: `{ host { directory(path: ${JSON.stringify(ctx)}) { id } } }`, save: "dir" },
-      { name: "withDirectory (stream into a container + commit)", query: `{ ${prefix} { sync } } } }` }
+      { name: "from (resolve the image)", query: `{ container { from(address: "${image}") { sync } } }` },
+      { name: "host.directory (walk + hash every byte: a first read)", query: `{ host { directory(path: ${JSON.stringify(ctx)}) { id } } }`, save: "dir" },
+      { name: "withDirectory (tar the host files into a container, commit)", query: `{ ${prefix} { sync } } } }` }
     ]
-    for (let n = 1; n <= 10; n++) {
-      profilePlan.push({ name: `withExec step ${n} (create, start, wait, commit)`, query: `{ ${chain(cmds.slice(0, n), "sync", prefix)} }` })
-    }
+    for (let n = 1; n <= 10; n++) profilePlan.push({ name: `withExec step ${n}`, query: `{ ${chain(cmds.slice(0, n), "sync", prefix)} }` })
     profilePlan.push({ name: "stdout of step 10", query: `{ ${chain(cmds, "stdout", prefix)} }` })
-    const prof = await engine.session(profilePlan)
+    const tap = await DockerTap.start(tmp)
+    const tapped = await Engine.fresh({ DOCKER_HOST: tap.host })
+    let prof: Awaited<ReturnType<Engine["session"]>>
+    try {
+      prof = await tapped.session(profilePlan)
+    } finally {
+      await tapped.close()
+      await tap.close()
+    }
     const plain = await spawnTimed(bk.cmd, ["build", "--progress=plain", "-f", dockerfilePath, "-t", tag, ctx], { env: bk.env })
+    // the Docker floor of dirk's way (files into a container's filesystem, then a commit): docker cp + docker commit
+    const cpFloor = await (async () => {
+      const c = (await run("docker", ["create", "--label", "dirk.bench=1", image, "true"])).stdout.trim()
+      try {
+        const [, cp] = await time(() => run("docker", ["cp", `${ctx}/.`, `${c}:/src`]))
+        let img = ""
+        const [, commit] = await time(async () => {
+          img = (await run("docker", ["commit", c])).stdout.trim()
+        })
+        await run("docker", ["rmi", img]).catch(() => undefined)
+        return { cp, commit }
+      } finally {
+        await run("docker", ["rm", "-f", c]).catch(() => undefined)
+      }
+    })()
 
     printTable("cached 10-step pipeline over a 200 MB, 10k-file host directory vs BuildKit (same context)", "BuildKit", [
       { name: "unchanged (both cached)", anchor: median(bkSame), dirk: median(dirkSame), target: { kind: "ratio", max: 0.5 } },
@@ -124,13 +151,18 @@ export const main = async () => {
     out(`unchanged: docker build ${spread(bkSame)}`)
     out(`unchanged: dirk run     ${spread(dirkSame)}; first run ever (copy + steps, daemon start) ${fmtMs(cold.ms)}`)
     out(`  in the session: host.directory ${spread(hashSame)}; the pipeline (memoized) ${spread(pipeSame)}`)
+    out(`  the same dirk run with no request (CLI, session, the client's Node): ${spread(emptyMs)}`)
     out(`changed:   docker build ${spread(bkChanged)}`)
     out(`changed:   dirk run     ${spread(dirkChanged)}`)
     out(`  in the session: host.directory ${spread(hashChanged)}; the pipeline ${spread(pipeChanged)}`)
     out("")
-    out("a changed run, dirk op by op (one request each, in one session):")
-    for (const [name, r] of Object.entries(prof.steps)) out(`  ${fmtMs(r.ms[0]!).padStart(8)}  ${name}`)
+    out("a changed run, dirk op by op (a fresh engine, one request per op; its Docker calls through a logging proxy):")
+    for (const [name, r] of Object.entries(prof.steps)) {
+      const calls = DockerTap.summary(tap.between(r.startUs!, r.endUs!))
+      out(`  ${fmtMs(r.ms[0]!).padStart(8)}  ${name}${calls.length > 0 ? `: ${calls.slice(0, 4).map(([k, n, ms]) => `${k.replace("/containers/:id/", "")}${n > 1 ? ` ×${n}` : ""} ${fmtMs(ms)}`).join(", ")}` : ""}`)
+    }
     out(`  ${fmtMs(prof.ms).padStart(8)}  whole dirk run`)
+    out(`the Docker floor of that copy: docker cp of the tree into a container ${fmtMs(cpFloor.cp)}, docker commit ${fmtMs(cpFloor.commit)}`)
     out(`the same change, BuildKit's steps (docker build --progress=plain, ${fmtMs(plain.ms)} in all):`)
     const names = new Map<string, string>()
     for (const line of plain.stderr.split("\n")) {

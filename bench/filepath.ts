@@ -14,6 +14,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
+import { removeCachedImages, stopEngineAt } from "./support.js"
 
 const run = promisify(execFile)
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -182,6 +183,9 @@ const main = async () => {
     if (!ok) process.exitCode = 1
   } finally {
     if (container !== undefined) await docker("rm", "-f", container).catch(() => undefined)
+    // the engine daemon `dirk run` started on the fly, and the images it kept for its cache
+    await stopEngineAt(path.join(tmp, "state"))
+    removeCachedImages(path.join(tmp, "state"))
     if (process.env.DIRK_BENCH_KEEP !== "1") fs.rmSync(tmp, { recursive: true, force: true })
     else out(`kept ${tmp}`)
   }

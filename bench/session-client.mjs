@@ -6,7 +6,8 @@
 //   { "name": "q", "query": "{ … }", "reps": 5, "concurrent": false, "save": "id" }
 // A step's query may hold `%key%`, replaced by the string a previous step saved under `key` (its response's first
 // string leaf). `%rep%` is replaced by the repetition's index (0-based), `%nonce%` by a per-run random string.
-// Prints one JSON line on stdout: { steps: { name: { ms: [...], data: <last response's data> } } }.
+// Prints one JSON line on stdout: { steps: { name: { ms: [...], data: <last response's data>, startUs, endUs, spans } } }
+// (startUs/endUs, and spans: [startUs, endUs] of each request: CLOCK_MONOTONIC in µs, the clock of CPU profiles).
 // Any GraphQL error exits 1 with the error on stderr.
 import { randomBytes } from "node:crypto"
 import { readFileSync } from "node:fs"
@@ -36,6 +37,7 @@ const firstString = (v) => {
 }
 
 const request = async (query) => {
+  const startUs = Number(process.hrtime.bigint() / 1000n)
   const t = performance.now()
   const res = await fetch(url, {
     method: "POST",
@@ -47,7 +49,7 @@ const request = async (query) => {
   if (body.errors !== undefined && body.errors.length > 0) {
     throw new Error(`${JSON.stringify(body.errors).slice(0, 2000)}\nquery: ${query.slice(0, 500)}`)
   }
-  return { ms, data: body.data }
+  return { ms, data: body.data, span: [startUs, Number(process.hrtime.bigint() / 1000n)] }
 }
 
 const fill = (query, rep) =>
@@ -65,21 +67,25 @@ try {
   for (const step of plan) {
     const reps = step.reps ?? 1
     const ms = []
+    const spans = []
+    const startUs = Number(process.hrtime.bigint() / 1000n)
     let data
     if (step.concurrent) {
       const t = performance.now()
       const all = await Promise.all(Array.from({ length: reps }, (_, rep) => request(fill(step.query, rep))))
       ms.push(performance.now() - t)
+      spans.push(...all.map((r) => r.span))
       data = all.map((r) => r.data)
     } else {
       for (let rep = 0; rep < reps; rep++) {
         const r = await request(fill(step.query, rep))
         ms.push(r.ms)
+        spans.push(r.span)
         data = r.data
       }
     }
     if (step.save !== undefined) saved[step.save] = firstString(data)
-    result.steps[step.name] = { ms, data }
+    result.steps[step.name] = { ms, data, startUs, endUs: Number(process.hrtime.bigint() / 1000n), spans }
   }
 } catch (e) {
   process.stderr.write(`session-client: ${e instanceof Error ? e.message : String(e)}\n`)

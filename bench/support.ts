@@ -95,7 +95,13 @@ export const spawnTimed = (
 /** What `bench/session-client.mjs` prints. */
 export interface SessionResult {
   readonly nonce: string
-  readonly steps: Record<string, { readonly ms: ReadonlyArray<number>; readonly data: any }>
+  readonly steps: Record<string, {
+    readonly ms: ReadonlyArray<number>
+    readonly data: any
+    readonly startUs?: number
+    readonly endUs?: number
+    readonly spans?: ReadonlyArray<readonly [number, number]>
+  }>
 }
 
 export interface PlanStep {
@@ -157,29 +163,9 @@ export class Engine {
     }
   }
 
-  /** The engine daemon's pid (from its lock), if one runs. */
-  pid(): number | undefined {
-    try {
-      const pid = Number(fs.readFileSync(path.join(this.dir, "engine.lock", "owner"), "utf8").split(" ")[0])
-      return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined
-    } catch {
-      return undefined
-    }
-  }
-
   /** Stops the daemon (`dirk engine stop --force`; SIGTERM to its pid if that fails) and waits until it is gone. */
-  async stop(): Promise<void> {
-    const pid = this.pid()
-    if (pid === undefined) return
-    await this.dirk(["engine", "stop", "--force"], { allowFail: true })
-    if (alive(pid)) {
-      try {
-        process.kill(pid, "SIGTERM")
-      } catch {
-        // gone
-      }
-    }
-    for (let i = 0; i < 600 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50))
+  stop(): Promise<void> {
+    return stopEngineAt(this.dir, this.env)
   }
 
   /** Stops the daemon, removes the images it kept for its cache, and the state dir. */
@@ -188,6 +174,34 @@ export class Engine {
     removeCachedImages(this.dir)
     fs.rmSync(path.dirname(this.dir), { recursive: true, force: true })
   }
+}
+
+/** The pid of the engine daemon holding `stateDir` (from its lock), if one runs. */
+const daemonPid = (stateDir: string): number | undefined => {
+  try {
+    const pid = Number(fs.readFileSync(path.join(stateDir, "engine.lock", "owner"), "utf8").split(" ")[0])
+    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Stops the engine daemon of `stateDir` (`dirk engine stop --force`; SIGTERM to its pid if that fails) and waits until
+ * it is gone.
+ */
+export const stopEngineAt = async (stateDir: string, env: NodeJS.ProcessEnv = { ...process.env, DIRK_STATE_DIR: stateDir }): Promise<void> => {
+  const pid = daemonPid(stateDir)
+  if (pid === undefined) return
+  await spawnTimed(process.execPath, [dirkBin, "engine", "stop", "--force"], { env: { ...env, DIRK_STATE_DIR: stateDir } })
+  if (alive(pid)) {
+    try {
+      process.kill(pid, "SIGTERM")
+    } catch {
+      // gone
+    }
+  }
+  for (let i = 0; i < 600 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50))
 }
 
 const alive = (pid: number): boolean => {
@@ -344,3 +358,6 @@ export const printPhases = (title: string, phases: ReadonlyArray<[string, number
   for (const [name, ms] of phases) out(`  ${fmtMs(ms).padStart(8)}  ${name}`)
   out(`  ${fmtMs(phases.reduce((a, [, ms]) => a + ms, 0)).padStart(8)}  total`)
 }
+
+/** Now on the clock of CPU profiles' timestamps (CLOCK_MONOTONIC, µs), the same in every process of this host. */
+export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)

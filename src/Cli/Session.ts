@@ -24,7 +24,7 @@ export const withSession = <A, E, R>(
     )
     if (options.progress) yield* Effect.forkScoped(Progress.follow(session.events, io, { explainCache: options.explainCache === true }))
     const result = yield* use(GraphQLClient.make(session), session)
-    // let the last progress lines through before the scope ends the follower
-    yield* Effect.sleep("20 millis")
+    // let the last progress lines through before the scope ends the follower (only when they are shown)
+    if (options.progress) yield* Effect.sleep("20 millis")
     return result
   }))

@@ -51,6 +51,8 @@ export const make = Effect.gen(function*() {
   const solver = yield* Solver
 
   const root = (v: D) => solver.snapshot(v.state.op)
+  /** Digests of snapshot directories (immutable), by path. */
+  const digests = new Map<string, string>()
 
   const spec: Api.ApiSpec = {
     objects: [
@@ -312,7 +314,14 @@ export const make = Effect.gen(function*() {
             kind: "leaf",
             type: "String!",
             doc: "A content digest of the directory (names, types, permissions, owners, contents; not timestamps).",
-            run: (v: D) => Effect.flatMap(root(v), Inspect.treeDigest)
+            run: (v: D) =>
+              Effect.flatMap(root(v), (dir) => {
+                // snapshots never change: a directory's digest is computed once
+                const known = digests.get(dir)
+                return known !== undefined
+                  ? Effect.succeed(known)
+                  : Effect.tap(Inspect.treeDigest(dir), (d) => Effect.sync(() => digests.set(dir, d)))
+              })
           },
           name: {
             kind: "leaf",

@@ -242,7 +242,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     const index = yield* CacheIndex.CacheIndex
     const maxParallel = yield* Config.integer("DIRK_MAX_PARALLEL").pipe(
       Config.validate({ message: "DIRK_MAX_PARALLEL must be at least 1", validation: (n) => n >= 1 }),
-      Config.withDefault(os.availableParallelism())
+      // execs mostly wait (on processes, on I/O): a few per CPU, at least 8
+      Config.withDefault(Math.max(8, 4 * os.availableParallelism()))
     )
     const pool = yield* Effect.makeSemaphore(maxParallel)
     const fibers = yield* FiberSet.make<unknown, unknown>()

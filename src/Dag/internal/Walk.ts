@@ -151,15 +151,62 @@ export const walk = (
     return step
   })
 
-/** Collects the kept entries below `root`. */
+/**
+ * The same walk as `iterate`, as plain recursion into an array (no generators: a large tree is walked in one go, at
+ * about the cost of the `lstat`s). `pending` holds directories walked only because something below them may be kept.
+ */
+const collectSync = (
+  absDir: string,
+  relDir: string,
+  filter: PathFilter.PathFilter,
+  out: Array<Entry>,
+  pending: Array<Entry>,
+  ignore: Gitignore.Matcher | undefined
+): void => {
+  const names = fs.readdirSync(absDir).sort(compareNames)
+  for (const name of names) {
+    const abs = absDir + path.sep + name
+    const rel = relDir === "" ? name : relDir + "/" + name
+    const st = fs.lstatSync(abs)
+    const isDir = st.isDirectory()
+    let decision = filter.decide(rel, isDir)
+    if (decision === "skip") continue
+    const inner = ignore !== undefined && isDir ? withGitignore(ignore, rel, abs) : ignore
+    if (inner !== undefined) decision = both(decision, Gitignore.decide(inner, rel, isDir))
+    if (decision === "skip") continue
+    const entry = toEntry(abs, rel, st)
+    if (entry === undefined) continue
+    if (entry.type === "dir") {
+      if (decision === "keep") {
+        for (const p of pending.splice(0)) out.push(p)
+        out.push(entry)
+        collectSync(abs, rel, filter, out, pending, inner)
+      } else {
+        pending.push(entry)
+        collectSync(abs, rel, filter, out, pending, inner)
+        const i = pending.indexOf(entry)
+        if (i >= 0) pending.splice(i)
+      }
+    } else if (decision === "keep") {
+      for (const p of pending.splice(0)) out.push(p)
+      out.push(entry)
+    }
+  }
+}
+
+/** Collects the kept entries below `root`. Failures name the path. */
 export const collect = (
   root: string,
   filter: PathFilter.PathFilter = PathFilter.all,
   ignore?: Gitignore.Matcher
 ): Effect.Effect<Array<Entry>, DagError> =>
-  Effect.suspend(() => {
-    const out: Array<Entry> = []
-    return Effect.as(walk(root, filter, (e) => out.push(e), ignore), out)
+  Effect.try({
+    try: () => {
+      const out: Array<Entry> = []
+      collectSync(root, "", filter, out, [], ignore === undefined ? undefined : withGitignore(ignore, "", root))
+      return out
+    },
+    catch: (cause) => ioError("read", root)(cause)
   })
 
 /**
