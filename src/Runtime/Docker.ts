@@ -7,7 +7,7 @@
  * as command, and are always removed; interruption kills and removes them.
  */
 import Dockerode from "dockerode"
-import { Config, ConfigError, Context, Effect, Layer, Option, Ref } from "effect"
+import { Config, ConfigError, Context, Effect, Exit, FiberSet, Layer, Option, Ref } from "effect"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -327,6 +327,9 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         }
       })
 
+    const removals = yield* FiberSet.make<void, never>()
+    yield* Effect.addFinalizer(() => FiberSet.awaitEmpty(removals).pipe(Effect.timeout("60 seconds"), Effect.ignore))
+
     const removeContainer = (container: Dockerode.Container): Effect.Effect<void> =>
       call(
         { reason: "RunFailed", detail: `removing container ${container.id}`, containerId: container.id },
@@ -358,7 +361,11 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
               : error
           )
         ),
-        removeContainer
+        // after a success, removed in the background: deleting a container with a large filesystem takes a while,
+        // and nothing the caller gets depends on it (the engine waits for these removals before it ends); after a
+        // failure or an interruption, removed before going on
+        (container, exit) =>
+          Exit.isSuccess(exit) ? Effect.asVoid(FiberSet.run(removals, removeContainer(container))) : removeContainer(container)
       )
     }
 

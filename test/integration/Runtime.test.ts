@@ -298,7 +298,14 @@ layer(Support.layerRuntime(owner), { timeout: "120 seconds", excludeTestServices
               Labels: { [Docker.labelEngine]: "1", [Docker.labelOwner]: other }
             })
           )
-          assert.strictEqual((yield* Support.ownedContainers(other)).length, 1)
+          // the runs' own containers go in the background after each success: only the crash's one stays
+          const left = yield* Support.ownedContainers(other).pipe(
+            Effect.map((cs) => cs.length),
+            Effect.filterOrFail((n) => n === 1, (n) => new Error(`${n} containers left`)),
+            Effect.retry(Schedule.spaced("100 millis")),
+            Effect.timeout("20 seconds")
+          )
+          assert.strictEqual(left, 1)
           assert.strictEqual((yield* Support.ownedImages(other)).length, 2)
           yield* runtime.cleanup(other)
           return [first.imageId, second.imageId]
