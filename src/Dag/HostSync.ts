@@ -227,18 +227,7 @@ export class HostSync extends Effect.Service<HostSync>()("dirk/Dag/HostSync", {
         return yield* new DagError({ reason: "InvalidInput", detail: `not a regular file on the host: ${abs}` })
       }
       const name = path.basename(abs)
-      const entry: Walk.Entry = {
-        rel: name,
-        abs,
-        type: "file",
-        mode: st.mode & 0o7777,
-        uid: st.uid,
-        gid: st.gid,
-        size: st.size,
-        mtime: st.mtime,
-        ino: st.ino,
-        ctimeMs: st.ctimeMs
-      }
+      const entry = Walk.toEntry(abs, name, st)!
       const { digest: contentDigest, hashes } = yield* hashed(abs, [entry])
       const snapshot = yield* record(contentDigest, abs, [entry], hashes)
       return { contentDigest, snapshot, name } satisfies ImportedFile

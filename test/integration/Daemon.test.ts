@@ -6,25 +6,14 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as net from "node:net"
-import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { alive, daemonPid, dirk, removeCachedImages, stopDaemon } from "../support/cli.js"
+import { alive, daemonPid, dirk, stateDirs } from "../support/cli.js"
 
-const dirs: Array<string> = []
-const freshState = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-daemon-test-"))
-  dirs.push(d)
-  return d
-}
+const dirs = stateDirs("dirk-daemon-test-")
+const freshState = dirs.fresh
 
-afterAll(async () => {
-  for (const d of dirs) {
-    await stopDaemon(d)
-    removeCachedImages(d)
-    fs.rmSync(d, { recursive: true, force: true })
-  }
-})
+afterAll(dirs.cleanup)
 
 const echo = (word: string) =>
   `{ container { from(address: "dirk.local/busybox:latest") { withExec(args: ["echo", "${word}"]) { stdout } } } }`

@@ -5,25 +5,14 @@
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
-import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { dirk, removeCachedImages, stopDaemon } from "../support/cli.js"
+import { dirk, stateDirs } from "../support/cli.js"
 
-const dirs: Array<string> = []
-const freshDir = (prefix: string) => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  dirs.push(d)
-  return d
-}
+const dirs = stateDirs("dirk-dockerdown-")
+const freshDir = dirs.fresh
 
-afterAll(async () => {
-  for (const d of dirs) {
-    await stopDaemon(d)
-    removeCachedImages(d)
-    fs.rmSync(d, { recursive: true, force: true })
-  }
-})
+afterAll(dirs.cleanup)
 
 /** A unix socket that forwards to Docker's until `cut()`, which closes it and every connection through it. */
 const dockerProxy = async (socketPath: string) => {

@@ -3,25 +3,14 @@
  * holds; `dirk engine prune` with and without a running engine (real Docker, the real CLI and daemon).
  */
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { dirk, removeCachedImages, stopDaemon } from "../support/cli.js"
+import { dirk, stateDirs } from "../support/cli.js"
 
-const dirs: Array<string> = []
-const freshState = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-gc-test-"))
-  dirs.push(d)
-  return d
-}
+const dirs = stateDirs("dirk-gc-test-")
+const freshState = dirs.fresh
 
-afterAll(async () => {
-  for (const d of dirs) {
-    await stopDaemon(d)
-    removeCachedImages(d)
-    fs.rmSync(d, { recursive: true, force: true })
-  }
-})
+afterAll(dirs.cleanup)
 
 /** An exec writing `kb` KiB of random bytes into the rootfs (so its entry holds about that much). */
 const writer = (name: string, kb: number) =>

@@ -119,3 +119,25 @@ export const dirk = (
       })
     })
   })
+
+/**
+ * Fresh state dirs for one test file: `fresh()` makes one; `cleanup()` (for `afterAll`) stops their engines, removes
+ * the images their caches kept, and deletes them.
+ */
+export const stateDirs = (prefix: string) => {
+  const dirs: Array<string> = []
+  return {
+    fresh: (other?: string): string => {
+      const d = fs.mkdtempSync(path.join(os.tmpdir(), other ?? prefix))
+      dirs.push(d)
+      return d
+    },
+    cleanup: async (): Promise<void> => {
+      for (const d of dirs) {
+        await stopDaemon(d)
+        removeCachedImages(d)
+        fs.rmSync(d, { recursive: true, force: true })
+      }
+    }
+  }
+}

@@ -32,7 +32,13 @@ export interface Entry {
   readonly ctimeMs?: number
 }
 
-const toEntry = (abs: string, rel: string, st: fs.Stats): Entry | undefined => {
+/**
+ * The entry for a path and its `lstat`; `undefined` for what is not part of a directory's content (sockets, fifos,
+ * devices).
+ *
+ * @category constructors
+ */
+export const toEntry = (abs: string, rel: string, st: fs.Stats): Entry | undefined => {
   const base = {
     rel,
     abs,
