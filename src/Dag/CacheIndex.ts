@@ -135,7 +135,16 @@ export class CacheIndex extends Effect.Service<CacheIndex>()("dirk/Dag/CacheInde
     const remove = (kind: string, key: string): Effect.Effect<void, DagError> =>
       Effect.flatMap(fileOf(kind, key), (file) => Effect.sync(() => fs.rmSync(file, { force: true })))
 
-    /** Every entry (of this format), for GC and status. */
+    /** Removes every entry of a kind. */
+    const clear = (kind: string): Effect.Effect<void> =>
+      Effect.sync(() => {
+        if (KEY.test(kind)) fs.rmSync(path.join(root, kind), { recursive: true, force: true })
+      })
+
+    /**
+     * Every result entry (of this format), for GC and status: the `site` records (inputs of each step's last run,
+     * for `--explain-cache`) are bookkeeping, not results, and are left out.
+     */
     const list = Effect.sync(() => {
       const out: Array<Entry<unknown>> = []
       let kinds: Array<string> = []
@@ -145,6 +154,7 @@ export class CacheIndex extends Effect.Service<CacheIndex>()("dirk/Dag/CacheInde
         return out
       }
       for (const kind of kinds) {
+        if (kind === "site") continue
         let names: Array<string> = []
         try {
           names = fs.readdirSync(path.join(root, kind))
@@ -160,6 +170,6 @@ export class CacheIndex extends Effect.Service<CacheIndex>()("dirk/Dag/CacheInde
       return out
     })
 
-    return { root, get, touch, put, remove, list } as const
+    return { root, get, touch, put, remove, list, clear } as const
   })
 }) {}

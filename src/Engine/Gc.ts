@@ -222,6 +222,8 @@ export const make = (options: {
           freed += item.bytes
           removed++
         }
+        // --all: the records of past runs (for --explain-cache) go too
+        if (o.all === true) yield* index.clear("site")
         if (removed > 0) yield* Effect.logInfo(`gc: removed ${removed} cache item(s), ${freed} bytes; ${held} bytes kept (budget ${budget})`)
         return { removedEntries: removed, freedBytes: freed, remainingBytes: held }
       }))
