@@ -1,8 +1,7 @@
 /**
- * A filtered, deterministic directory walk with synchronous fs calls, driven from Effect in batches (the event loop
- * gets a turn between batches). Excluded subtrees are never entered; a directory that is only walked because
- * something below it may be included (`descend`) is reported just before its first kept descendant, and not at all
- * when nothing below it is kept.
+ * A filtered, deterministic directory walk with synchronous fs calls. Excluded subtrees are never entered; a directory
+ * that is only walked because something below it may be included (`descend`) is reported just before its first kept
+ * descendant, and not at all when nothing below it is kept.
  */
 import { Effect } from "effect"
 import * as fs from "node:fs"
@@ -75,108 +74,29 @@ const withGitignore = (m: Gitignore.Matcher, rel: string, absDir: string): Gitig
 const both = (a: PathFilter.Decision, b: Gitignore.Decision): PathFilter.Decision =>
   a === "skip" || b === "skip" ? "skip" : a === "keep" && b === "keep" ? "keep" : "descend"
 
-function* walkDir(
+/**
+ * The walk: depth-first, names sorted, parents before children, each kept entry handed to `emit` as it is found.
+ * `pending` holds directories walked only because something below them may be kept: they are emitted just before
+ * their first kept descendant, and not at all when nothing below them is kept. Plain recursion (no generators), so a
+ * large tree costs about its `lstat`s.
+ */
+const walkSync = (
   absDir: string,
   relDir: string,
   filter: PathFilter.PathFilter,
-  pending: Array<Entry>,
-  ignore?: Gitignore.Matcher
-): Generator<Entry> {
-  const names = fs.readdirSync(absDir).sort(compareNames)
-  for (const name of names) {
-    const abs = path.join(absDir, name)
-    const rel = relDir === "" ? name : relDir + "/" + name
-    const st = fs.lstatSync(abs)
-    let decision = filter.decide(rel, st.isDirectory())
-    if (decision === "skip") continue
-    // gitignore: a directory's own .gitignore is read before deciding it (its negations may re-include below it)
-    const inner = ignore !== undefined && st.isDirectory() ? withGitignore(ignore, rel, abs) : ignore
-    if (inner !== undefined) decision = both(decision, Gitignore.decide(inner, rel, st.isDirectory()))
-    if (decision === "skip") continue
-    const entry = toEntry(abs, rel, st)
-    if (entry === undefined) continue
-    if (entry.type === "dir") {
-      if (decision === "keep") {
-        yield* pending.splice(0)
-        yield entry
-        yield* walkDir(abs, rel, filter, pending, inner)
-      } else {
-        pending.push(entry)
-        yield* walkDir(abs, rel, filter, pending, inner)
-        // nothing below was kept: forget it
-        const i = pending.indexOf(entry)
-        if (i >= 0) pending.splice(i)
-      }
-    } else if (decision === "keep") {
-      yield* pending.splice(0)
-      yield entry
-    }
-  }
-}
-
-/**
- * A synchronous iterator over the entries below `root` (depth-first, names sorted), parents before children.
- */
-export const iterate = (
-  root: string,
-  filter: PathFilter.PathFilter = PathFilter.all,
-  ignore?: Gitignore.Matcher
-): Iterator<Entry> => walkRoot(root, filter, ignore)
-
-/** The root's own .gitignore is read on the first step (inside the caller's error handling). */
-function* walkRoot(root: string, filter: PathFilter.PathFilter, ignore: Gitignore.Matcher | undefined): Generator<Entry> {
-  yield* walkDir(root, "", filter, [], ignore === undefined ? undefined : withGitignore(ignore, "", root))
-}
-
-const BATCH = 512
-
-/**
- * Walks `root` and calls `onEntry` for every kept entry (synchronously, in batches). Failures name the path.
- */
-export const walk = (
-  root: string,
-  filter: PathFilter.PathFilter,
-  onEntry: (entry: Entry) => void,
-  ignore?: Gitignore.Matcher
-): Effect.Effect<void, DagError> =>
-  Effect.suspend(() => {
-    const it = iterate(root, filter, ignore)
-    let current = root
-    const step: Effect.Effect<void, DagError> = Effect.try({
-      try: () => {
-        for (let i = 0; i < BATCH; i++) {
-          const next = it.next()
-          if (next.done === true) return true
-          current = next.value.abs
-          onEntry(next.value)
-        }
-        return false
-      },
-      catch: (cause) => ioError("read", current)(cause)
-    }).pipe(Effect.flatMap((done) => (done ? Effect.void : Effect.zipRight(Effect.yieldNow(), step))))
-    return step
-  })
-
-/**
- * The same walk as `iterate`, as plain recursion into an array (no generators: a large tree is walked in one go, at
- * about the cost of the `lstat`s). `pending` holds directories walked only because something below them may be kept.
- */
-const collectSync = (
-  absDir: string,
-  relDir: string,
-  filter: PathFilter.PathFilter,
-  out: Array<Entry>,
+  emit: (entry: Entry) => void,
   pending: Array<Entry>,
   ignore: Gitignore.Matcher | undefined
 ): void => {
   const names = fs.readdirSync(absDir).sort(compareNames)
   for (const name of names) {
-    const abs = absDir + path.sep + name
+    const abs = path.join(absDir, name)
     const rel = relDir === "" ? name : relDir + "/" + name
     const st = fs.lstatSync(abs)
     const isDir = st.isDirectory()
     let decision = filter.decide(rel, isDir)
     if (decision === "skip") continue
+    // gitignore: a directory's own .gitignore is read before deciding it (its negations may re-include below it)
     const inner = ignore !== undefined && isDir ? withGitignore(ignore, rel, abs) : ignore
     if (inner !== undefined) decision = both(decision, Gitignore.decide(inner, rel, isDir))
     if (decision === "skip") continue
@@ -184,21 +104,58 @@ const collectSync = (
     if (entry === undefined) continue
     if (entry.type === "dir") {
       if (decision === "keep") {
-        for (const p of pending.splice(0)) out.push(p)
-        out.push(entry)
-        collectSync(abs, rel, filter, out, pending, inner)
+        for (const p of pending.splice(0)) emit(p)
+        emit(entry)
+        walkSync(abs, rel, filter, emit, pending, inner)
       } else {
         pending.push(entry)
-        collectSync(abs, rel, filter, out, pending, inner)
+        walkSync(abs, rel, filter, emit, pending, inner)
+        // nothing below was kept: forget it
         const i = pending.indexOf(entry)
         if (i >= 0) pending.splice(i)
       }
     } else if (decision === "keep") {
-      for (const p of pending.splice(0)) out.push(p)
-      out.push(entry)
+      for (const p of pending.splice(0)) emit(p)
+      emit(entry)
     }
   }
 }
+
+/** The walk from `root`, whose own .gitignore is read first. */
+const walkRootSync = (
+  root: string,
+  filter: PathFilter.PathFilter,
+  ignore: Gitignore.Matcher | undefined,
+  emit: (entry: Entry) => void
+): void => walkSync(root, "", filter, emit, [], ignore === undefined ? undefined : withGitignore(ignore, "", root))
+
+/**
+ * An iterator over the entries below `root` (depth-first, names sorted), parents before children; the tree is read
+ * when it is called (synchronously: errors are thrown).
+ */
+export const iterate = (
+  root: string,
+  filter: PathFilter.PathFilter = PathFilter.all,
+  ignore?: Gitignore.Matcher
+): Iterator<Entry> => {
+  const out: Array<Entry> = []
+  walkRootSync(root, filter, ignore, (e) => out.push(e))
+  return out[Symbol.iterator]()
+}
+
+/**
+ * Walks `root` and calls `onEntry` for every kept entry (synchronously). Failures name the path.
+ */
+export const walk = (
+  root: string,
+  filter: PathFilter.PathFilter,
+  onEntry: (entry: Entry) => void,
+  ignore?: Gitignore.Matcher
+): Effect.Effect<void, DagError> =>
+  Effect.try({
+    try: () => walkRootSync(root, filter, ignore, onEntry),
+    catch: (cause) => ioError("read", root)(cause)
+  })
 
 /** Collects the kept entries below `root`. Failures name the path. */
 export const collect = (
@@ -206,13 +163,9 @@ export const collect = (
   filter: PathFilter.PathFilter = PathFilter.all,
   ignore?: Gitignore.Matcher
 ): Effect.Effect<Array<Entry>, DagError> =>
-  Effect.try({
-    try: () => {
-      const out: Array<Entry> = []
-      collectSync(root, "", filter, out, [], ignore === undefined ? undefined : withGitignore(ignore, "", root))
-      return out
-    },
-    catch: (cause) => ioError("read", root)(cause)
+  Effect.suspend(() => {
+    const out: Array<Entry> = []
+    return Effect.as(walk(root, filter, (e) => out.push(e), ignore), out)
   })
 
 /**
