@@ -49,7 +49,6 @@ export interface ImportedFile {
   readonly name: string
 }
 
-const CHUNK = 1 << 20
 
 interface Pending {
   readonly root: string
@@ -89,21 +88,6 @@ export const digestOf = (entries: ReadonlyArray<Walk.Entry>, fileHashes: Readonl
   }
   return "sha256:" + h.digest("hex")
 }
-
-/**
- * Computes the content digest of walked entries, reading every file on this thread (no cache). Failures name the
- * path.
- *
- * @category getters
- */
-export const hashEntries = (root: string, entries: ReadonlyArray<Walk.Entry>): Effect.Effect<string, DagError> =>
-  Effect.try({
-    try: () => {
-      const buf = Buffer.allocUnsafe(CHUNK)
-      return digestOf(entries, entries.map((e) => (e.type === "file" ? Hashing.hashFileSync(e.abs, e.size, buf) : undefined)))
-    },
-    catch: (cause) => ioError("read", root)(cause)
-  })
 
 /**
  * The gitignore matcher of a host directory, as Dagger builds it: rooted at the enclosing git work tree (the nearest

@@ -401,15 +401,6 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         return value
       })
 
-    /** `persisted`'s shape without the cache: for execs that must always run (`noCache`). */
-    const runFresh = <A, S>(
-      _ctx: RunCtx,
-      _kind: string,
-      _key: string,
-      _codec: { readonly encode: (a: A) => S; readonly decode: (s: S) => A },
-      run: Effect.Effect<{ readonly value: A; readonly refs: CacheIndex.Refs }, SolveError>
-    ): Effect.Effect<A, SolveError> => Effect.map(run, (r) => r.value)
-
     /** The bytes an image adds over its parent (Docker sizes include the parents'). */
     const ownBytes = (imageId: string, parentId: string | undefined) =>
       Effect.gen(function*() {
@@ -706,25 +697,37 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         return r.path
       })
 
+    /** The snapshot key of an image path read into the store. */
+    const extractKey = (imageId: string, imagePath: string) => keyOf(["extract2", imageId, imagePath])
+
+    /**
+     * Reads `imagePath` of an image into `dir`, then puts back the image's own files where the container's init layer
+     * showed others (below `fixupPath`; none when undefined). `stripped`: `dir` receives the directory's contents, not
+     * the directory itself, and keeps the writer's owner (an export).
+     */
+    const readImagePath = (imageId: string, imagePath: string, dir: string, fixupPath: string | undefined, stripped: boolean) =>
+      Effect.gen(function*() {
+        const options = stripped ? { stripComponents: 1, sameOwner: false } : {}
+        yield* runtime.getArchive(imageId, imagePath, (tar) => Tar.extractTo(tar, dir, options)).pipe(
+          Effect.mapError((e) => (e._tag === "ContainerError" ? fromContainer(e) : e))
+        )
+        if (fixupPath === undefined) return
+        const fixups = yield* Effect.mapError(runtime.initLayerPaths(imageId, fixupPath), fromContainer)
+        yield* tryFs("read the image's own files at", imagePath, async () => InitLayer.apply(dir, fixupPath, fixups, { stripped }))
+      })
+
     const extract = (op: Extract<Op.Op, { _tag: "Extract" }>, ctx: RunCtx): Effect.Effect<string, SolveError> =>
       Effect.gen(function*() {
         const imageId = yield* image(op.input)
         const rel = yield* relPath(op.path)
         // A trailing "/" asks the runtime to follow a symlink at the path (Container.directory).
         const imagePath = "/" + rel + (rel !== "" && op.path.endsWith("/") ? "/" : "")
-        const r = yield* snapshots.createWith(keyOf(["extract2", imageId, imagePath]), (dir) =>
+        const r = yield* snapshots.createWith(extractKey(imageId, imagePath), (dir) =>
           Effect.gen(function*() {
-            yield* runtime.getArchive(imageId, imagePath, (tar) => Tar.extractTo(tar, dir)).pipe(
-              Effect.mapError((e) => (e._tag === "ContainerError" ? fromContainer(e) : e))
-            )
-            // what the container's init layer showed instead of the image's own files
-            if (imagePath.endsWith("/") && imagePath !== "/") {
-              // followed through a symlink, the paths below differ: keep what was read
-              const st = yield* Effect.mapError(runtime.statPath(imageId, "/" + rel), fromContainer)
-              if (Option.isSome(st) && st.value.type === "symlink") return
-            }
-            const fixups = yield* Effect.mapError(runtime.initLayerPaths(imageId, imagePath), fromContainer)
-            yield* tryFs("read the image's own files at", imagePath, async () => InitLayer.apply(dir, imagePath, fixups))
+            // followed through a symlink, the init layer's paths differ: keep what was read
+            const throughLink = imagePath.endsWith("/") && imagePath !== "/" &&
+              Option.exists(yield* Effect.mapError(runtime.statPath(imageId, "/" + rel), fromContainer), (st) => st.type === "symlink")
+            yield* readImagePath(imageId, imagePath, dir, throughLink ? undefined : imagePath, false)
             if (rel !== "" && fs.lstatSync(path.join(dir, path.posix.basename(rel)), { throwIfNoEntry: false }) === undefined) {
               return yield* new DagError({ reason: "PathNotFound", detail: `no such file or directory in the image: ${imagePath}` })
             }
@@ -763,14 +766,11 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     const execResult = (op: Op.Op): Effect.Effect<ExecResult, SolveError> =>
       op._tag === "Exec"
         ? once(op.digest, Op.describe(op), (ctx) =>
-          (op.meta.nonce !== undefined ? runFresh : persisted)(ctx, "exec", op.digest, execCodec, Effect.gen(function*() {
+          runOrPersist(ctx, op, Effect.gen(function*() {
             yield* explainRun(op, ctx)
             const { result, base } = yield* runExec(op)
             const outputs = Object.values(result.outputs)
-            const outBytes = yield* Effect.forEach(outputs, (dir) => Walk.collect(dir)).pipe(
-              Effect.map((lists) => lists.flat().reduce((n, e) => n + e.size, 0)),
-              Effect.orElseSucceed(() => 0)
-            )
+            const outBytes = outputs.reduce((n, dir) => n + Walk.treeBytesSync(dir), 0)
             return {
               value: result,
               refs: {
@@ -781,6 +781,14 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
             }
           })))
         : Effect.fail(wrongKind(op, "an exec"))
+
+    /** Runs `work` and persists its result, except for execs that must always run (`noCache`). */
+    const runOrPersist = (
+      ctx: RunCtx,
+      op: Extract<Op.Op, { readonly _tag: "Exec" }>,
+      work: Effect.Effect<{ readonly value: ExecResult; readonly refs: CacheIndex.Refs }, SolveError>
+    ): Effect.Effect<ExecResult, SolveError> =>
+      op.meta.nonce !== undefined ? Effect.map(work, (r) => r.value) : persisted(ctx, "exec", op.digest, execCodec, work)
 
     const mountSource = (root: string, sourcePath: string, kind: "dir" | "file", target: string) =>
       Effect.gen(function*() {
@@ -1011,21 +1019,16 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         if (rel === "" || op.path !== path.posix.basename(rel)) return false
         const imageId = yield* image(ex.input)
         const imagePath = "/" + rel + (ex.path.endsWith("/") ? "/" : "")
-        if (yield* snapshots.exists(keyOf(["extract2", imageId, imagePath]))) return false
+        if (yield* snapshots.exists(extractKey(imageId, imagePath))) return false
         // through a symlink the init layer's paths differ: leave that to the snapshot path
         const st = yield* Effect.mapError(runtime.statPath(imageId, "/" + rel), fromContainer)
         if (Option.isNone(st) || st.value.type !== "dir") return false
-        const fixups = yield* Effect.mapError(runtime.initLayerPaths(imageId, "/" + rel), fromContainer)
         const tmp = `${dest}.dirk-${process.pid}-${Date.now()}.tmp`
         return yield* Effect.acquireUseRelease(
           tryFs("create", tmp, () => fs.promises.mkdir(tmp)),
           () =>
             Effect.gen(function*() {
-              yield* runtime.getArchive(imageId, imagePath, (tar) => Tar.extractTo(tar, tmp, { stripComponents: 1, sameOwner: false })).pipe(
-                Effect.mapError((e) => (e._tag === "ContainerError" ? fromContainer(e) : e))
-              )
-              // the paths are relative to the directory itself here (its own name was stripped)
-              yield* tryFs("read the image's own files at", imagePath, async () => InitLayer.apply(tmp, "/" + rel, fixups, { stripped: true }))
+              yield* readImagePath(imageId, imagePath, tmp, "/" + rel, true)
               yield* tryFs("export to", dest, () => fs.promises.rename(tmp, dest))
               return true
             }),

@@ -13,6 +13,7 @@ import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as CacheIndex from "../Dag/CacheIndex.js"
+import * as Walk from "../Dag/internal/Walk.js"
 import { Snapshots } from "../Dag/Snapshots.js"
 import { Solver } from "../Dag/Solver.js"
 import { ContainerRuntime } from "../Runtime/ContainerRuntime.js"
@@ -83,31 +84,6 @@ export const freeBytes = (stateDir: string): number => {
   }
 }
 
-/** The bytes of a directory's files (symlinks and directories counted as nothing). */
-const duSync = (dir: string): number => {
-  let total = 0
-  const walk = (d: string) => {
-    let names: Array<string>
-    try {
-      names = fs.readdirSync(d)
-    } catch {
-      return
-    }
-    for (const n of names) {
-      const p = path.join(d, n)
-      let st: fs.Stats
-      try {
-        st = fs.lstatSync(p)
-      } catch {
-        continue
-      }
-      if (st.isDirectory()) walk(p)
-      else if (st.isFile()) total += st.size
-    }
-  }
-  walk(dir)
-  return total
-}
 
 /**
  * Makes the collector. `liveSince` is when the oldest live session opened (undefined: none open).
@@ -130,7 +106,7 @@ export const make = (options: {
     const snapshotBytes = (key: string): number => {
       const known = sizes.get(key)
       if (known !== undefined) return known
-      const n = duSync(snapshots.pathOf(key))
+      const n = Walk.treeBytesSync(snapshots.pathOf(key))
       sizes.set(key, n)
       return n
     }

@@ -169,6 +169,36 @@ export const collect = (
   })
 
 /**
+ * The bytes of a directory's files (symlinks and directories counted as nothing; unreadable parts skipped).
+ *
+ * @category getters
+ */
+export const treeBytesSync = (dir: string): number => {
+  let total = 0
+  const walk = (d: string) => {
+    let names: Array<string>
+    try {
+      names = fs.readdirSync(d)
+    } catch {
+      return
+    }
+    for (const n of names) {
+      const p = path.join(d, n)
+      let st: fs.Stats
+      try {
+        st = fs.lstatSync(p)
+      } catch {
+        continue
+      }
+      if (st.isDirectory()) walk(p)
+      else if (st.isFile()) total += st.size
+    }
+  }
+  walk(dir)
+  return total
+}
+
+/**
  * The first entry that is no longer as it was walked (another type, size, mtime, inode or change time; missing), or
  * `undefined` when none changed. One `lstat` per entry.
  */
