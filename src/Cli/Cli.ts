@@ -15,6 +15,7 @@ import * as Address from "../Engine/Address.js"
 import * as Protocol from "../Engine/Protocol.js"
 import * as CallCommand from "./CallCommand.js"
 import type { CliEngine } from "./CliEngine.js"
+import * as DependencyCommands from "./DependencyCommands.js"
 import { type CliError, type ExecFailed, type ExitCode, usage } from "./CliError.js"
 import { CliIo, type CliIoShape, layerNode } from "./CliIo.js"
 import * as EngineCommand from "./EngineCommand.js"
@@ -78,7 +79,10 @@ export const command = Command.make("dirk").pipe(
     QueryCommand.command,
     FunctionsCommand.command,
     CallCommand.command,
-    EngineCommand.command
+    EngineCommand.command,
+    DependencyCommands.installCommand,
+    DependencyCommands.uninstallCommand,
+    DependencyCommands.updateCommand
   ])
 )
 

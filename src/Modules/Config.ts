@@ -7,12 +7,14 @@ import * as path from "node:path"
 import { QueryError } from "../Core/Errors.js"
 
 /**
- * A module dependency as declared in `dagger.json` (not loaded yet in this slice).
+ * A module dependency as declared in `dagger.json`: `source` is a path relative to the declaring module or a git
+ * source (`ModuleRef.ts`), `pin` the commit a git source was resolved to.
  *
  * @category models
  */
 export interface Dependency {
-  readonly name: string
+  /** The name it is served under; undefined: the dependency's own module name. */
+  readonly name: string | undefined
   readonly source: string
   readonly pin?: string | undefined
 }
@@ -96,7 +98,7 @@ export const parse = (text: string, configPath: string): Either.Either<ModuleCon
         return Either.left(bad(configPath, `each dependency needs a "source" string`))
       }
       dependencies.push({
-        name: typeof d.name === "string" ? d.name : path.basename(d.source),
+        name: typeof d.name === "string" && d.name !== "" ? d.name : undefined,
         source: d.source,
         pin: typeof d.pin === "string" ? d.pin : undefined
       })

@@ -230,6 +230,22 @@ export interface SourceInfo {
   /** Absolute path of an immutable copy of `dir` (the snapshot), or `dir` itself. */
   readonly snapshot: string
   readonly disableDefaultFunctionCaching: boolean
+  /** Names the module's code and everything it runs with: its content digest and its dependencies' identities. */
+  readonly identity: string
+  /** The modules it declares in dagger.json, loaded (each with its own dependencies). */
+  readonly dependencies: ReadonlyArray<DependencyInfo>
+  /** For a module fetched from git: `repo@commit`. */
+  readonly origin?: string | undefined
+}
+
+/**
+ * A loaded dependency: the name it is declared (and served) under, and its source.
+ *
+ * @category models
+ */
+export interface DependencyInfo {
+  readonly name: string
+  readonly source: SourceInfo
 }
 
 /**

@@ -16,10 +16,14 @@ import { Solver } from "../Dag/Solver.js"
 import * as Snapshots from "../Dag/Snapshots.js"
 import { ExtraSpecs } from "../Engine/EngineLive.js"
 import { ContainerRuntime } from "../Runtime/ContainerRuntime.js"
+import type * as Bindings from "./Bindings.js"
 import type * as CallContext from "./CallContext.js"
 import * as ModuleConfig from "./Config.js"
+import * as GitSource from "./GitSource.js"
 import type * as Model from "./Model.js"
+import * as ModuleRef from "./ModuleRef.js"
 import * as ModuleSource from "./ModuleSource.js"
+import * as Naming from "./Naming.js"
 import * as Runtime from "./Runtime.js"
 import * as ToApi from "./ToApi.js"
 import * as TypeDefs from "./TypeDefs.js"
@@ -95,41 +99,141 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
     const registrations: MemoMap<Model.ModuleDef> = new Map()
     const calls: MemoMap<string> = new Map()
     const served = new Set<string>()
+    const specs = new Map<string, Api.ApiSpec>()
 
-    /** Locates a local module, reads its dagger.json and imports the directory into the snapshot store. */
+    const gitRoot = path.join(yield* Snapshots.stateDir, "modules-git")
+
+    /** A module on the way to the one being loaded (for cycle errors). */
+    interface Step {
+      readonly name: string
+      readonly dir: string
+    }
+
+    /**
+     * Loads the module `ref` names (a path relative to `fromDir`, or a git source) with its dependencies, depth
+     * first. `stack` is the chain of modules that led here: meeting one of them again is a cycle. Inside a git
+     * checkout (`within`), local dependencies must stay inside it.
+     */
+    const loadRef = (
+      ref: string,
+      fromDir: string,
+      stack: ReadonlyArray<Step>,
+      within: string | undefined,
+      pin: string | undefined,
+      declaredBy: string | undefined
+    ): Effect.Effect<Model.SourceInfo, ApiError> =>
+      Effect.gen(function*() {
+        const what = declaredBy === undefined ? "module source" : `${declaredBy}: dependency`
+        const parsed = ModuleRef.parse(ref)
+        if ("error" in parsed) return yield* new QueryError({ reason: "InvalidArgument", detail: `${what} ${parsed.error}` })
+        let located: ModuleConfig.LocatedConfig
+        let checkoutRoot = within
+        let origin: string | undefined
+        if (parsed.ok._tag === "Git") {
+          const gitRef = parsed.ok
+          const commit = pin ?? (yield* GitSource.resolveCommit(gitRef))
+          checkoutRoot = yield* GitSource.checkout(gitRoot, gitRef, commit)
+          origin = `${gitRef.repo}@${commit}`
+          located = yield* ModuleConfig.read(path.join(checkoutRoot, gitRef.subdir), "/").pipe(
+            Effect.mapError((e) => new QueryError({ reason: e.reason, detail: `${ModuleRef.format(gitRef)}: ${e.detail}` }))
+          )
+        } else {
+          located = yield* ModuleConfig.read(parsed.ok.path, fromDir).pipe(
+            Effect.mapError((e) => (declaredBy === undefined ? e : new QueryError({ reason: e.reason, detail: `${what} ${ref}: ${e.detail}` })))
+          )
+          if (within !== undefined && path.relative(within, located.dir).startsWith("..")) {
+            return yield* new QueryError({ reason: "InvalidArgument", detail: `${what} ${ref} leaves its git repository` })
+          }
+        }
+        const here: Step = { name: located.config.name, dir: fs.realpathSync(located.dir) }
+        const seen = stack.findIndex((st) => st.dir === here.dir)
+        if (seen >= 0) {
+          const chain = [...stack.slice(seen), here].map((st) => `${st.name} (${st.dir})`).join(" -> ")
+          return yield* new QueryError({ reason: "InvalidArgument", detail: `dependency cycle: ${chain}` })
+        }
+        const imported = yield* hostSync.importDirectory(located.dir, { exclude: sourceExclude })
+        // the module's files are read from the snapshot (and mounted into its runtime container)
+        yield* hostSync.materialize(imported.contentDigest)
+        const dependencies = yield* Effect.forEach(located.config.dependencies, (d) =>
+          loadRef(d.source, located.dir, [...stack, here], checkoutRoot, d.pin, located.configPath).pipe(
+            Effect.map((source): Model.DependencyInfo => ({ name: d.name ?? source.name, source }))
+          ))
+        const names = new Map<string, string>()
+        for (const d of dependencies) {
+          const key = Naming.lowerCamel(d.name)
+          const other = names.get(key)
+          if (other !== undefined) {
+            return yield* new QueryError({
+              reason: "InvalidArgument",
+              detail: `${located.configPath}: two dependencies are named ${d.name} (${other} and ${d.source.origin ?? d.source.dir}); rename one with "name"`
+            })
+          }
+          names.set(key, d.source.origin ?? d.source.dir)
+        }
+        return {
+          name: located.config.name,
+          dir: located.dir,
+          configPath: located.configPath,
+          source: located.config.source,
+          sdk: located.config.sdk,
+          contentDigest: imported.contentDigest,
+          snapshot: imported.snapshot,
+          disableDefaultFunctionCaching: located.config.disableDefaultFunctionCaching,
+          identity: dependencies.length === 0
+            ? imported.contentDigest
+            : "sha256:" + hash([imported.contentDigest, dependencies.map((d) => [d.name, d.source.identity])]),
+          dependencies,
+          origin
+        } satisfies Model.SourceInfo
+      })
+
+    /** Locates a module (a local directory or a git source), reads its dagger.json, imports it and its dependencies. */
     const load = Effect.fn("Modules.load")(function*(ref: string, workdir: string) {
-      const located = yield* ModuleConfig.read(ref, workdir)
-      const imported = yield* hostSync.importDirectory(located.dir, { exclude: sourceExclude })
-      // the module's files are read from the snapshot (and mounted into its runtime container)
-      yield* hostSync.materialize(imported.contentDigest)
-      return {
-        name: located.config.name,
-        dir: located.dir,
-        configPath: located.configPath,
-        source: located.config.source,
-        sdk: located.config.sdk,
-        contentDigest: imported.contentDigest,
-        snapshot: imported.snapshot,
-        disableDefaultFunctionCaching: located.config.disableDefaultFunctionCaching
-      } satisfies Model.SourceInfo
+      return yield* loadRef(ref, workdir, [], undefined, undefined, undefined)
     })
 
-    /** The module's typedefs: runs the module with `parentName == ""` once per source digest and SDK version. */
+    /** What a module's code runs with: its dependencies' specs (served to its client) and their bindings. */
+    const runtimeDeps = (source: Model.SourceInfo, ctx: Api.ClientContext): Effect.Effect<Runtime.Deps, ApiError> =>
+      Effect.gen(function*() {
+        if (source.dependencies.length === 0) return Runtime.noDeps
+        const direct = yield* Effect.forEach(source.dependencies, (d) =>
+          Effect.map(specOf(d.source, d.name, ctx), (spec): Bindings.Binding => ({ rootField: Naming.lowerCamel(d.name), spec })))
+        // the types of dependencies' dependencies (their values may be returned), without their constructors
+        const directIds = new Set(source.dependencies.map((d) => d.source.identity))
+        const transitive = new Map<string, Model.DependencyInfo>()
+        const visit = (s: Model.SourceInfo) => {
+          for (const d of s.dependencies) {
+            if (!directIds.has(d.source.identity) && !transitive.has(d.source.identity)) transitive.set(d.source.identity, d)
+            visit(d.source)
+          }
+        }
+        visit(source)
+        const indirect = yield* Effect.forEach([...transitive.values()], (d) =>
+          Effect.map(specOf(d.source, d.name, ctx), (spec): Bindings.Binding => ({
+            rootField: undefined,
+            spec: { ...spec, objects: (spec.objects ?? []).filter((o) => o.name !== "Query") }
+          })))
+        const bindings = [...direct, ...indirect]
+        return { specs: bindings.map((b) => b.spec), bindings, identity: source.identity }
+      })
+
+    /** The typedefs: runs the module with `parentName == ""` once per identity (source and dependencies) and SDK. */
     const register = (source: Model.SourceInfo, ctx: Api.ClientContext): Effect.Effect<Model.ModuleDef, ApiError> =>
       memoize(
         registrations,
-        `${source.contentDigest}|${sdkVersion}`,
+        `${source.identity}|${sdkVersion}`,
         Effect.gen(function*() {
           // registrations persist (the cache index's "module" entries): a restarted engine does not run them again
-          const key = hash([source.contentDigest, sdkVersion, "registration"])
+          const key = hash([source.identity, sdkVersion, "registration"])
           const hit = yield* index.get<Model.ModuleDef>("module", key).pipe(Effect.orElseSucceed(() => Option.none()))
           if (Option.isSome(hit)) {
             yield* index.touch("module", key).pipe(Effect.ignore)
             return hit.value.value
           }
+          const deps = yield* runtimeDeps(source, ctx)
           const def = yield* solver.track(
             `register module ${source.name}`,
-            Runtime.run(config, runtime, source, { parentName: "", name: "", parent: "{}", inputArgs: [] }, ctx, randomUUID())
+            Runtime.run(config, runtime, source, { parentName: "", name: "", parent: "{}", inputArgs: [] }, ctx, randomUUID(), deps)
           ).pipe(
             Effect.flatMap((o) =>
               o.module === undefined
@@ -143,37 +247,59 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
         })
       )
 
+    /** The API spec of a module served under `servedName` (memoized per identity and name). */
+    const specOf = (source: Model.SourceInfo, servedName: string, ctx: Api.ClientContext): Effect.Effect<Api.ApiSpec, ApiError> =>
+      Effect.gen(function*() {
+        const key = `${source.identity}|${servedName}`
+        const hit = specs.get(key)
+        if (hit !== undefined) return hit
+        const def = yield* register(source, ctx)
+        const spec = ToApi.toApiSpec(source.name, def, invoker(source), `${source.identity}|${sdkVersion}`, servedName)
+        if (Either.isLeft(spec)) return yield* Effect.fail(spec.left)
+        specs.set(key, spec.right)
+        return spec.right
+      })
+
     /** Runs a function, memoized according to its cache policy. */
     const invoker = (source: Model.SourceInfo): ToApi.Invoker => ({
       call: (request: CallContext.CallRequest, fn: Model.FunctionData, ctx: Api.ClientContext) => {
         const policy = source.disableDefaultFunctionCaching && fn.cachePolicy === "Default" ? "PerSession" : fn.cachePolicy
         const label = `${source.name}.${request.name === "" ? "constructor" : request.name}${request.parentName !== "" && request.parentName.toLowerCase() !== source.name.replace(/[-_]/g, "").toLowerCase() ? ` on ${request.parentName}` : ""}`
-        const compute = solver.track(`call ${label}`, Runtime.run(config, runtime, source, request, ctx, randomUUID())).pipe(
+        const compute = solver.track(
+          `call ${label}`,
+          Effect.flatMap(runtimeDeps(source, ctx), (deps) => Runtime.run(config, runtime, source, request, ctx, randomUUID(), deps))
+        ).pipe(
           Effect.map((o) => o.value),
           Effect.withSpan("Modules.call", { attributes: { module: source.name, parent: request.parentName, function: request.name } })
         )
         if (policy === "Never") return compute
-        const key = hash([source.contentDigest, sdkVersion, request, policy === "PerSession" ? ctx.sessionId : ""])
+        const key = hash([source.identity, sdkVersion, request, policy === "PerSession" ? ctx.sessionId : ""])
         return memoize(calls, key, compute)
       }
     })
 
-    /** Installs the module into the calling client's schema, once per client and source digest. */
-    const serve = Effect.fn("Modules.serve")(function*(source: Model.SourceInfo, ctx: Api.ClientContext) {
-      const key = `${ctx.sessionId}|${ctx.clientId}|${source.contentDigest}`
-      if (served.has(key)) return
-      const def = yield* register(source, ctx)
-      const spec = ToApi.toApiSpec(source.name, def, invoker(source), `${source.contentDigest}|${sdkVersion}`)
-      if (Either.isLeft(spec)) return yield* Effect.fail(spec.left)
-      yield* ctx.session.serve(ctx.clientId, spec.right)
-      served.add(key)
-    })
+    /**
+     * Installs the module into the calling client's schema, once per client and identity; its dependencies (all of
+     * them: their types may appear in its functions) are served first.
+     */
+    const serve = (source: Model.SourceInfo, ctx: Api.ClientContext): Effect.Effect<void, ApiError> =>
+      serveAs(source, source.name, ctx)
+
+    const serveAs = (source: Model.SourceInfo, servedName: string, ctx: Api.ClientContext): Effect.Effect<void, ApiError> =>
+      Effect.gen(function*() {
+        const key = `${ctx.sessionId}|${ctx.clientId}|${source.identity}|${servedName}`
+        if (served.has(key)) return
+        yield* Effect.forEach(source.dependencies, (d) => serveAs(d.source, d.name, ctx), { discard: true })
+        const spec = yield* specOf(source, servedName, ctx)
+        yield* ctx.session.serve(ctx.clientId, spec)
+        served.add(key)
+      }).pipe(Effect.withSpan("Modules.serve", { attributes: { module: source.name } }))
 
     const ops: ModuleSource.ModuleOps = { load, register, serve }
     /** The module API and `moduleSource`: every client of every session gets it. */
-    const specs: ReadonlyArray<Api.ApiSpec> = [TypeDefs.spec, ModuleSource.make(ops)]
+    const moduleSpecs: ReadonlyArray<Api.ApiSpec> = [TypeDefs.spec, ModuleSource.make(ops)]
 
-    return { specs, load, register, serve, invoker, config } as const
+    return { specs: moduleSpecs, load, register, serve, invoker, config } as const
   })
 }) {}
 

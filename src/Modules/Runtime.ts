@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url"
 import type * as Api from "../Core/Api.js"
 import { type ApiError, QueryError } from "../Core/Errors.js"
 import { type ContainerError, ContainerRuntime } from "../Runtime/ContainerRuntime.js"
+import * as Bindings from "./Bindings.js"
 import * as CallContext from "./CallContext.js"
 import * as Dependencies from "./Dependencies.js"
 import type * as Model from "./Model.js"
@@ -197,6 +198,28 @@ const mountName = (dir: string): string => {
 }
 
 /**
+ * What a module's code runs with besides core: its dependencies' specs (served to its client) and their bindings.
+ *
+ * @category models
+ */
+export interface Deps {
+  readonly specs: ReadonlyArray<Api.ApiSpec>
+  readonly bindings: ReadonlyArray<Bindings.Binding>
+  /** The module's identity (names the generated files). */
+  readonly identity: string | undefined
+}
+
+/**
+ * A module without dependencies.
+ *
+ * @category constants
+ */
+export const noDeps: Deps = { specs: [], bindings: [], identity: undefined }
+
+/** Where the SDK's generated client is, in the engine's node_modules and in the container. */
+const sdkClientGen = "@dagger.io/dagger/dist/src/api/client.gen.js"
+
+/**
  * The container-side layout for one module source.
  *
  * @category models
@@ -206,6 +229,8 @@ export interface Layout {
   readonly moduleMount: string
   readonly workdir: string
   readonly files: ReadonlyArray<string>
+  /** The host path of the SDK client with the dependencies' bindings, when the module has dependencies. */
+  readonly clientGen: string | undefined
 }
 
 /**
@@ -213,7 +238,7 @@ export interface Layout {
  *
  * @category constructors
  */
-export const prepare = (config: RuntimeConfig, source: Model.SourceInfo): Effect.Effect<Layout, QueryError> =>
+export const prepare = (config: RuntimeConfig, source: Model.SourceInfo, deps: Deps = noDeps): Effect.Effect<Layout, QueryError> =>
   Effect.try({
     try: (): Layout => {
       const moduleMount = `/src/${mountName(source.dir)}`
@@ -223,12 +248,17 @@ export const prepare = (config: RuntimeConfig, source: Model.SourceInfo): Effect
       const rels = listTsFiles(hostSrc)
       if (rels.length === 0) throw new Error(`${path.join(source.dir, srcRel)}: no TypeScript files`)
       const files = [...rels.map((r) => path.posix.join(moduleMount, srcRel, r)), "/src/__dirk/client.gen.ts"]
-      const genDir = path.join(config.genRoot, source.contentDigest.replace(/^sha256:/, "").slice(0, 32))
+      const genDir = path.join(config.genRoot, (deps.identity ?? source.contentDigest).replace(/^sha256:/, "").slice(0, 32))
       if (!fs.existsSync(path.join(genDir, "entry.ts"))) {
         const tmp = `${genDir}.tmp${process.pid}${Math.random().toString(36).slice(2)}`
         fs.mkdirSync(tmp, { recursive: true })
         const dts = fs.readFileSync(path.join(config.nodeModules, "@dagger.io/dagger/dist/src/api/client.gen.d.ts"), "utf8")
-        fs.writeFileSync(path.join(tmp, "client.gen.ts"), clientGen(dts))
+        fs.writeFileSync(path.join(tmp, "client.gen.ts"), clientGen(dts) + Bindings.scanSource(deps.bindings))
+        if (deps.bindings.length > 0) {
+          // the SDK's client plus the dependencies' classes, mounted over the SDK's own
+          const original = fs.readFileSync(path.join(config.nodeModules, sdkClientGen), "utf8")
+          fs.writeFileSync(path.join(tmp, "sdk-client.gen.js"), original + Bindings.runtimeSource(deps.bindings))
+        }
         fs.writeFileSync(path.join(tmp, "tsconfig.json"), tsconfig)
         fs.writeFileSync(path.join(tmp, "forward.mjs"), forwarder)
         fs.writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ type: "module" }))
@@ -239,7 +269,13 @@ export const prepare = (config: RuntimeConfig, source: Model.SourceInfo): Effect
           fs.rmSync(tmp, { recursive: true, force: true }) // another call won the race
         }
       }
-      return { genDir, moduleMount, workdir: path.posix.join(moduleMount, source.source.split(path.sep).join("/")), files }
+      return {
+        genDir,
+        moduleMount,
+        workdir: path.posix.join(moduleMount, source.source.split(path.sep).join("/")),
+        files,
+        clientGen: deps.bindings.length > 0 ? path.join(genDir, "sdk-client.gen.js") : undefined
+      }
     },
     catch: (e) => new QueryError({ reason: "InvalidArgument", detail: `module ${source.name}: ${e instanceof Error ? e.message : String(e)}` })
   })
@@ -288,14 +324,16 @@ export const run = (
   source: Model.SourceInfo,
   request: CallContext.CallRequest,
   ctx: Api.ClientContext,
-  callKey: string
+  callKey: string,
+  moduleDeps: Deps = noDeps
 ): Effect.Effect<Extract<CallContext.Outcome, { _tag: "Returned" }>, ApiError> =>
   Effect.scoped(
     Effect.gen(function*() {
-      const layout = yield* prepare(config, source)
+      const layout = yield* prepare(config, source, moduleDeps)
       const call = yield* CallContext.make(source.name, request, callKey)
-      // a client of the caller's session for this call only: core plus the module API, with `call` as its context
-      const nested = yield* ctx.session.nestedClient({ specs: [], module: call, workdir: source.dir })
+      // a client of the caller's session for this call only: core, the module API and the module's dependencies
+      // (never the caller's other modules), with `call` as its context
+      const nested = yield* ctx.session.nestedClient({ specs: moduleDeps.specs, module: call, workdir: source.dir })
       const depsRequest = yield* Dependencies.read(path.join(source.snapshot, source.source), path.join(source.dir, source.source))
       const deps = depsRequest === undefined ? undefined : yield* Dependencies.install(source.name, depsRequest, config.depsRoot)
       const image = yield* runtime.resolveImage(config.image).pipe(Effect.mapError(containerFailure(source.name)))
@@ -322,6 +360,7 @@ export const run = (
           { source: source.snapshot, target: layout.moduleMount, readOnly: true },
           { source: config.nodeModules, target: "/node_modules", readOnly: true },
           ...(deps === undefined ? [] : [{ source: deps, target: "/src/node_modules", readOnly: true }]),
+          ...(layout.clientGen === undefined ? [] : [{ source: layout.clientGen, target: `/node_modules/${sdkClientGen}`, readOnly: true }]),
           { source: layout.genDir, target: "/src/__dirk", readOnly: true },
           { source: nested.socketPath, target: "/run/dirk.sock", readOnly: false }
         ],

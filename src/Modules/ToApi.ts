@@ -300,10 +300,12 @@ export const toApiSpec = (
   def: Model.ModuleDef,
   invoker: Invoker,
   /** Identifies the module's code (its content digest): root objects are named by it and by their state. */
-  identity: string
+  identity: string,
+  /** The name its constructor is served under when it differs from the module's (a renamed dependency). */
+  servedName: string = moduleName
 ): Either.Either<Api.ApiSpec, QueryError> =>
   Either.gen(function*() {
-    const n = names(moduleName, def)
+    const n = { ...names(moduleName, def), rootField: Naming.lowerCamel(servedName) }
     const objects: Array<Api.ObjectSpec> = []
     let main: Model.ObjectTypeDefData | undefined
     for (const t of def.objects) {
