@@ -69,6 +69,8 @@ export interface SessionOps {
     readonly specs: ReadonlyArray<ApiSpec>
     readonly module: unknown
     readonly workdir: string
+    /** Where to listen (a path in a directory the caller owns); default: a new temporary directory. */
+    readonly socketPath?: string | undefined
   }) => Effect.Effect<{ readonly clientId: string; readonly token: string; readonly socketPath: string }, ApiError, Scope.Scope>
 }
 

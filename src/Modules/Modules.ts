@@ -27,6 +27,7 @@ import * as Naming from "./Naming.js"
 import * as Runtime from "./Runtime.js"
 import * as ToApi from "./ToApi.js"
 import * as TypeDefs from "./TypeDefs.js"
+import * as WarmPool from "./WarmPool.js"
 
 /** Patterns left out of a module's snapshot (the engine provides the SDK's node_modules itself). */
 const sourceExclude: ReadonlyArray<string> = ["**/node_modules", ".git", "**/.DS_Store"]
@@ -95,6 +96,10 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
     )
     const depsRoot = path.join(yield* Snapshots.stateDir, "npm")
     const config: Runtime.RuntimeConfig = { image, nodeModules, sdkVersion, genRoot, depsRoot }
+
+    const idleSeconds = yield* Config.number("DIRK_MODULE_IDLE").pipe(Config.withDefault(300))
+    const maxWorkers = yield* Config.integer("DIRK_MODULE_WORKERS").pipe(Config.withDefault(8))
+    const pool = yield* WarmPool.make(runtime, { idleMs: idleSeconds * 1000, maxWorkers: Math.max(1, maxWorkers) })
 
     const registrations: MemoMap<Model.ModuleDef> = new Map()
     const calls: MemoMap<string> = new Map()
@@ -233,7 +238,7 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
           const deps = yield* runtimeDeps(source, ctx)
           const def = yield* solver.track(
             `register module ${source.name}`,
-            Runtime.run(config, runtime, source, { parentName: "", name: "", parent: "{}", inputArgs: [] }, ctx, randomUUID(), deps)
+            Runtime.run(config, runtime, pool, source, { parentName: "", name: "", parent: "{}", inputArgs: [] }, ctx, randomUUID(), deps)
           ).pipe(
             Effect.flatMap((o) =>
               o.module === undefined
@@ -267,7 +272,7 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
         const label = `${source.name}.${request.name === "" ? "constructor" : request.name}${request.parentName !== "" && request.parentName.toLowerCase() !== source.name.replace(/[-_]/g, "").toLowerCase() ? ` on ${request.parentName}` : ""}`
         const compute = solver.track(
           `call ${label}`,
-          Effect.flatMap(runtimeDeps(source, ctx), (deps) => Runtime.run(config, runtime, source, request, ctx, randomUUID(), deps))
+          Effect.flatMap(runtimeDeps(source, ctx), (deps) => Runtime.run(config, runtime, pool, source, request, ctx, randomUUID(), deps))
         ).pipe(
           Effect.map((o) => o.value),
           Effect.withSpan("Modules.call", { attributes: { module: source.name, parent: request.parentName, function: request.name } })

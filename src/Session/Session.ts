@@ -84,11 +84,15 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
         Effect.gen(function*() {
           const client = addClient(o.workdir, [...options.baseSpecs, ...o.specs], o.module)
           yield* Effect.addFinalizer(() => Effect.sync(() => clients.delete(client.token)))
-          const dir = yield* Effect.acquireRelease(
-            Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "dirk-sock-"))),
-            (d) => Effect.sync(() => fs.rmSync(d, { recursive: true, force: true }))
-          )
-          const socketPath = path.join(dir, "api.sock")
+          const socketPath = o.socketPath !== undefined
+            ? yield* Effect.acquireRelease(Effect.succeed(o.socketPath), (p) => Effect.sync(() => fs.rmSync(p, { force: true })))
+            : path.join(
+              yield* Effect.acquireRelease(
+                Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "dirk-sock-"))),
+                (d) => Effect.sync(() => fs.rmSync(d, { recursive: true, force: true }))
+              ),
+              "api.sock"
+            )
           yield* listen((server) => server.listen(socketPath)).pipe(
             Effect.mapError((e) => new QueryError({ reason: "Internal", detail: `cannot listen on ${socketPath}: ${e.message}` }))
           )

@@ -1,0 +1,232 @@
+/**
+ * Warm module runtimes: long-lived containers, each running the warm runner (`WarmRunner.ts`) for one module
+ * identity, that serve calls one at a time over a control socket. A call takes an idle worker of its module or
+ * starts one; workers idle for `DIRK_MODULE_IDLE` seconds (default 300) are stopped, at most `DIRK_MODULE_WORKERS`
+ * (default 8) live at once (the least recently used idle one makes room), and all of them end with the engine
+ * (their containers are removed like every container the engine runs, also by the next engine after a crash).
+ */
+import { Deferred, Duration, Effect, Exit, Fiber, Option, Scope } from "effect"
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import { QueryError } from "../Core/Errors.js"
+import type { ContainerError, ContainerRuntime, RunResult, RunSpec } from "../Runtime/ContainerRuntime.js"
+
+/**
+ * What a worker answers for one call: an error of the runner itself (not of the function, which the call's own
+ * client receives), and what the module printed.
+ *
+ * @category models
+ */
+export interface Reply {
+  readonly error: string | undefined
+  readonly output: string
+}
+
+/**
+ * A call request: the call's API socket (container path) and token.
+ *
+ * @category models
+ */
+export interface Request {
+  readonly id: string
+  readonly socket: string
+  readonly token: string
+  readonly moduleName: string
+}
+
+/**
+ * A running worker, taken by one call at a time.
+ *
+ * @category models
+ */
+export interface Worker {
+  /** The host directory bound at `/run/dirk` (the control socket, the calls' sockets). */
+  readonly dir: string
+  readonly send: (request: Request) => Effect.Effect<Reply, QueryError>
+}
+
+interface Entry {
+  readonly key: string
+  readonly dir: string
+  readonly fiber: Fiber.RuntimeFiber<RunResult, ContainerError>
+  readonly socket: net.Socket
+  readonly pending: Map<string, Deferred.Deferred<Reply, QueryError>>
+  readonly log: Array<string>
+  busy: boolean
+  dead: boolean
+  lastUsed: number
+}
+
+const tailOf = (log: ReadonlyArray<string>, lines = 30): string => log.join("").trimEnd().split("\n").slice(-lines).join("\n")
+
+/**
+ * The pool of a Modules service: `acquire(key, spec)` (key: `<module name>@<code identity>`) gives a worker of that key (started with `spec` when none is
+ * idle), returned to the pool when the caller's scope closes.
+ *
+ * @category constructors
+ */
+export const make = (runtime: ContainerRuntime["Type"], options: { readonly idleMs: number; readonly maxWorkers: number }) =>
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const entries: Array<Entry> = []
+
+    const stop = (e: Entry) =>
+      Effect.gen(function*() {
+        e.dead = true
+        const i = entries.indexOf(e)
+        if (i >= 0) entries.splice(i, 1)
+        e.socket.destroy()
+        yield* Fiber.interrupt(e.fiber)
+        yield* Effect.sync(() => fs.rmSync(e.dir, { recursive: true, force: true }))
+      })
+
+    yield* Effect.addFinalizer(() => Effect.forEach([...entries], stop, { discard: true, concurrency: "unbounded" }))
+
+    // idle workers stop after a while
+    yield* Effect.forkIn(
+      Effect.gen(function*() {
+        const now = Date.now()
+        const idle = entries.filter((e) => !e.busy && now - e.lastUsed > options.idleMs)
+        yield* Effect.forEach(idle, stop, { discard: true })
+      }).pipe(Effect.delay(Duration.millis(Math.min(30_000, Math.max(1_000, options.idleMs / 2)))), Effect.forever),
+      scope
+    )
+
+    const fail = (key: string, detail: string) =>
+      new QueryError({ reason: "Module", detail: `module ${key.split("@")[0]}: the module runtime ${detail}` })
+
+    /** Starts a worker's container in `dir` and waits until its runner listens; an interruption stops it. */
+    const launch = (key: string, dir: string, spec: (dir: string) => RunSpec): Effect.Effect<Entry, QueryError> =>
+      Effect.gen(function*() {
+        const log: Array<string> = []
+        let logBytes = 0
+        const onOutput = (_stream: "stdout" | "stderr", chunk: Buffer) => {
+          log.push(chunk.toString("utf8"))
+          logBytes += chunk.length
+          while (logBytes > 64 * 1024 && log.length > 1) logBytes -= Buffer.byteLength(log.shift()!)
+        }
+        // interruptible whatever the caller's region: the pool stops it when it is idle or the engine ends
+        const fiber = yield* Effect.forkIn(Effect.interruptible(runtime.run({ ...spec(dir), onOutput })), scope)
+        const cleanup = Fiber.interrupt(fiber).pipe(Effect.zipRight(Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))))
+        return yield* ready(key, dir, fiber, log).pipe(Effect.onInterrupt(() => cleanup), Effect.tapError(() => cleanup))
+      })
+
+    const ready = (key: string, dir: string, fiber: Fiber.RuntimeFiber<RunResult, ContainerError>, log: Array<string>) =>
+      Effect.gen(function*() {
+        // ready: the runner wrote its pid after listening on the control socket
+        const readyFile = path.join(dir, "ready")
+        const deadline = Date.now() + 120_000
+        while (!fs.existsSync(readyFile)) {
+          const done = yield* Fiber.poll(fiber)
+          if (Option.isSome(done)) {
+            const exit = done.value
+            const detail = Exit.isSuccess(exit)
+              ? `exited with code ${exit.value.exitCode} before it was ready` +
+                (tailOf(log) === "" ? "" : `:\n${tailOf(log)}`)
+              : `could not start: ${Exit.isFailure(exit) ? String(exit.cause) : ""}`
+            return yield* fail(key, detail)
+          }
+          if (Date.now() > deadline) {
+            return yield* fail(key, `was not ready after 120 s${tailOf(log) === "" ? "" : `:\n${tailOf(log)}`}`)
+          }
+          yield* Effect.sleep(Duration.millis(15))
+        }
+        const socket = yield* Effect.async<net.Socket, QueryError>((resume) => {
+          const s = net.connect(path.join(dir, "control.sock"))
+          s.once("connect", () => resume(Effect.succeed(s)))
+          s.once("error", (e) => resume(Effect.fail(fail(key, `control socket: ${e.message}`))))
+        })
+        const entry: Entry = { key, dir, fiber, socket, pending: new Map(), log, busy: true, dead: false, lastUsed: Date.now() }
+        let buffered = ""
+        socket.setEncoding("utf8")
+        socket.on("data", (data: string) => {
+          buffered += data
+          for (let i = buffered.indexOf("\n"); i >= 0; i = buffered.indexOf("\n")) {
+            const line = buffered.slice(0, i)
+            buffered = buffered.slice(i + 1)
+            if (line === "") continue
+            const r = JSON.parse(line) as { id: string; error?: string; output: string }
+            const d = entry.pending.get(r.id)
+            entry.pending.delete(r.id)
+            if (d !== undefined) Deferred.unsafeDone(d, Exit.succeed({ error: r.error ?? undefined, output: r.output }))
+          }
+        })
+        socket.on("close", () => {
+          entry.dead = true
+          const i = entries.indexOf(entry)
+          if (i >= 0) entries.splice(i, 1)
+          // the runner is gone (the module's code exited it, or it crashed): give its last words to the calls
+          setTimeout(() => {
+            for (const [id, d] of entry.pending) {
+              entry.pending.delete(id)
+              Deferred.unsafeDone(d, Exit.fail(fail(key, `exited during the call${tailOf(log) === "" ? "" : `:\n${tailOf(log)}`}`)))
+            }
+          }, 200)
+        })
+        socket.on("error", () => socket.destroy())
+        entries.push(entry)
+        return entry
+      })
+
+    const start = (key: string, spec: (dir: string) => RunSpec): Effect.Effect<Entry, QueryError> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          // make room: the least recently used idle worker goes
+          while (entries.length >= options.maxWorkers) {
+            const idle = entries.filter((e) => !e.busy).sort((a, b) => a.lastUsed - b.lastUsed)[0]
+            if (idle === undefined) break
+            yield* stop(idle)
+          }
+          const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-warm-"))
+          fs.chmodSync(dir, 0o777)
+          return yield* restore(launch(key, dir, spec)).pipe(
+            Effect.onError(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+          )
+        })
+      )
+
+    const sendOn = (entry: Entry) => (request: Request): Effect.Effect<Reply, QueryError> =>
+      Effect.gen(function*() {
+        if (entry.dead) return yield* fail(entry.key, "is gone")
+        const d = yield* Deferred.make<Reply, QueryError>()
+        entry.pending.set(request.id, d)
+        entry.socket.write(JSON.stringify(request) + "\n")
+        return yield* Deferred.await(d)
+      }).pipe(
+        // a call given up (interrupted) leaves the runner in an unknown state: it is not reused
+        Effect.onInterrupt(() => stop(entry))
+      )
+
+    /**
+     * A worker for `key`, busy until the scope closes.
+     */
+    const acquire = (key: string, spec: (dir: string) => RunSpec): Effect.Effect<Worker, QueryError, Scope.Scope> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.suspend(() => {
+          const idle = entries.find((e) => e.key === key && !e.busy && !e.dead)
+          if (idle !== undefined) {
+            idle.busy = true
+            return Effect.succeed(idle)
+          }
+          return restore(start(key, spec))
+        }).pipe(
+          Effect.tap((e) =>
+            Effect.addFinalizer(() =>
+              Effect.sync(() => {
+                e.busy = false
+                e.lastUsed = Date.now()
+              })
+            )
+          )
+        )
+      ).pipe(Effect.map((e): Worker => ({ dir: e.dir, send: sendOn(e) })))
+
+    return { acquire, size: () => entries.length } as const
+  })
+
+/**
+ * @category models
+ */
+export type Pool = Effect.Effect.Success<ReturnType<typeof make>>
