@@ -1,5 +1,5 @@
 /**
- * The `dirk` command line: `run`, `query`, `functions`, `call`.
+ * The `dirk` command line: `run`, `query`, `functions`, `call`, `core`, `init`, `develop`, `engine`.
  *
  * The composition root runs it as
  * `NodeRuntime.runMain(Cli.run(process.argv.slice(2)).pipe(Effect.provide(layers)), { teardown: Cli.teardown })`
@@ -17,9 +17,11 @@ import * as CallCommand from "./CallCommand.js"
 import type { CliEngine } from "./CliEngine.js"
 import { type CliError, type ExecFailed, type ExitCode, usage } from "./CliError.js"
 import { CliIo, type CliIoShape, layerNode } from "./CliIo.js"
+import * as DevelopCommand from "./DevelopCommand.js"
 import * as EngineCommand from "./EngineCommand.js"
 import type { EngineHost } from "./EngineHost.js"
 import * as FunctionsCommand from "./FunctionsCommand.js"
+import * as InitCommand from "./InitCommand.js"
 import * as QueryCommand from "./QueryCommand.js"
 import * as RunCommand from "./RunCommand.js"
 
@@ -78,6 +80,8 @@ export const command = Command.make("dirk").pipe(
     QueryCommand.command,
     FunctionsCommand.command,
     CallCommand.command,
+    InitCommand.command,
+    DevelopCommand.command,
     EngineCommand.command
   ])
 )
