@@ -43,7 +43,12 @@ export const staticHelp = Output.table(["Option", "Description"], [
   ["-h, --help", "Show help (after a function: that function's flags)"]
 ]) + "A function's own --flag wins over the option of the same name; the short forms are always these options.\n"
 
-const execute = (
+/**
+ * Runs a planned chain and prints (or saves) its result by the output rules.
+ *
+ * @category handlers
+ */
+export const execute = (
   client: GraphQLClient,
   module: TypeInfo.ModuleSchema,
   calls: ReadonlyArray<CallTree.PlannedCall>,
@@ -75,6 +80,7 @@ const execute = (
     }
     const built: Array<QueryBuilder.Call> = []
     for (const [i, call] of calls.entries()) {
+      if (TypeInfo.isRoot(call.spec)) continue
       const args: Array<QueryBuilder.Call["args"][number]> = []
       for (const { arg, value } of absolute[i]!) {
         const resolved = QueryBuilder.resolveValue(value, ids)

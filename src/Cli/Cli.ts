@@ -17,6 +17,7 @@ import * as CallCommand from "./CallCommand.js"
 import type { CliEngine } from "./CliEngine.js"
 import { type CliError, type ExecFailed, type ExitCode, usage } from "./CliError.js"
 import { CliIo, type CliIoShape, layerNode } from "./CliIo.js"
+import * as CoreCommand from "./CoreCommand.js"
 import * as DevelopCommand from "./DevelopCommand.js"
 import * as EngineCommand from "./EngineCommand.js"
 import type { EngineHost } from "./EngineHost.js"
@@ -40,7 +41,7 @@ export const version = Protocol.version
 export const tailLines = 20
 
 /**
- * Rewrites argv before @effect/cli sees it. `dirk call …` gets a `--` after `call`: its words are read against the
+ * Rewrites argv before @effect/cli sees it. `dirk call …` (and `dirk core …`) gets a `--` after `call`: its words are read against the
  * module's schema (`CallCommand`), where a function's own `--output` or `--help` wins over dirk's option. `dirk run
  * [-q] CMD …` gets a `--` before CMD so that CMD's own flags are not parsed as dirk's; an unknown option before CMD
  * is an error (not a command named like it).
@@ -48,7 +49,7 @@ export const tailLines = 20
  * @category combinators
  */
 export const prepare = (argv: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, CliError> => {
-  if (argv[0] === "call") return Either.right(["call", "--", ...argv.slice(1)])
+  if (argv[0] === "call" || argv[0] === "core") return Either.right([argv[0], "--", ...argv.slice(1)])
   if (argv[0] === "run") {
     const options: Array<string> = []
     for (let i = 1; i < argv.length; i++) {
@@ -80,6 +81,7 @@ export const command = Command.make("dirk").pipe(
     QueryCommand.command,
     FunctionsCommand.command,
     CallCommand.command,
+    CoreCommand.command,
     InitCommand.command,
     DevelopCommand.command,
     EngineCommand.command
