@@ -66,6 +66,8 @@ command -v docker >/dev/null || missing+=(docker.io)
 command -v docker-registry >/dev/null || missing+=(docker-registry)
 busybox_static_ok || missing+=(busybox-static)
 command -v curl >/dev/null || missing+=(curl)
+# the terminal tests drive the CLI in a real terminal
+command -v tmux >/dev/null || missing+=(tmux)
 if [ "${#missing[@]}" -gt 0 ]; then
   # shellcheck disable=SC2207
   missing=($(printf '%s\n' "${missing[@]}" | sort -u))

@@ -39,11 +39,17 @@ export const staticHelp = Output.table(["Option", "Description"], [
   ["-o, --output PATH", "Save the result to PATH (Directory/File exported, a Container as an OCI tarball, scalars written)"],
   ["-j, --json", "Print the result as JSON"],
   ["-q, --quiet", "Do not print progress on stderr"],
+  ["-i, --interactive", "When an exec fails, open a shell in its container (needs a terminal)"],
   ["--explain-cache", "Say, for each op that ran, why it was not served from the cache"],
   ["-h, --help", "Show help (after a function: that function's flags)"]
 ]) + "A function's own --flag wins over the option of the same name; the short forms are always these options.\n"
 
-const execute = (
+/**
+ * Runs a planned chain and prints (or saves) its result by the output rules.
+ *
+ * @category handlers
+ */
+export const execute = (
   client: GraphQLClient,
   module: TypeInfo.ModuleSchema,
   calls: ReadonlyArray<CallTree.PlannedCall>,
@@ -75,6 +81,7 @@ const execute = (
     }
     const built: Array<QueryBuilder.Call> = []
     for (const [i, call] of calls.entries()) {
+      if (TypeInfo.isRoot(call.spec)) continue
       const args: Array<QueryBuilder.Call["args"][number]> = []
       for (const { arg, value } of absolute[i]!) {
         const resolved = QueryBuilder.resolveValue(value, ids)
@@ -141,7 +148,12 @@ export const call = (
     const path = yield* Path.Path
     const leading = CallOptions.leading(words)
     const dir = yield* ModuleLoader.findModuleRoot(path.resolve(io.cwd, leading.mod ?? "."))
-    yield* Session.withSession(engine, io, { progress: !leading.quiet && !leading.help, explainCache: leading.explainCache }, (client) =>
+    const interactive = yield* Session.interactive(io, leading.interactive)
+    yield* Session.withSession(engine, io, {
+      progress: !leading.quiet && !leading.help,
+      explainCache: leading.explainCache,
+      interactive
+    }, (client) =>
       Effect.gen(function*() {
         const module = yield* ModuleLoader.load(client, dir)
         const plan = yield* CallTree.plan(module, words, { staticHelp })

@@ -1,5 +1,6 @@
 /**
- * dirk's own options of `dirk call` (`-m/--mod`, `-o/--output`, `-j/--json`, `-q/--quiet`, `-h/--help`), read from
+ * dirk's own options of `dirk call` (`-m/--mod`, `-o/--output`, `-j/--json`, `-q/--quiet`, `-i/--interactive`,
+ * `-h/--help`), read from
  * the same words as the module's flags.
  *
  * Rule (Dagger issue #7032: arguments named like these options must still work): a long flag `--name` belongs to
@@ -25,6 +26,8 @@ export interface CallOptions {
   readonly help: boolean
   /** `--explain-cache`: progress says why each op that ran was not served from the cache. */
   readonly explainCache: boolean
+  /** `-i/--interactive`: a terminal in the container of an exec that fails. */
+  readonly interactive: boolean
 }
 
 /**
@@ -32,21 +35,32 @@ export interface CallOptions {
  *
  * @category constructors
  */
-export const empty: CallOptions = { mod: undefined, output: undefined, json: false, quiet: false, help: false, explainCache: false }
+export const empty: CallOptions = {
+  mod: undefined,
+  output: undefined,
+  json: false,
+  quiet: false,
+  help: false,
+  explainCache: false,
+  interactive: false
+}
 
 /**
  * The long names of dirk's options.
  *
  * @category models
  */
-export const longNames: ReadonlyArray<string> = ["mod", "output", "json", "quiet", "help", "explain-cache"]
+export const longNames: ReadonlyArray<string> = ["mod", "output", "json", "quiet", "help", "explain-cache", "interactive"]
 
-const shortNames: Record<string, "mod" | "output" | "json" | "quiet" | "help"> = {
+type Name = "mod" | "output" | "json" | "quiet" | "help" | "explain-cache" | "interactive"
+
+const shortNames: Record<string, Exclude<Name, "explain-cache">> = {
   m: "mod",
   o: "output",
   j: "json",
   q: "quiet",
-  h: "help"
+  h: "help",
+  i: "interactive"
 }
 
 /**
@@ -59,11 +73,10 @@ export interface Read {
   readonly options: CallOptions
 }
 
-const withValue = (
-  options: CallOptions,
-  name: "mod" | "output" | "json" | "quiet" | "help" | "explain-cache",
-  value: string | boolean
-): CallOptions => ({ ...options, [name === "explain-cache" ? "explainCache" : name]: value })
+const withValue = (options: CallOptions, name: Name, value: string | boolean): CallOptions => ({
+  ...options,
+  [name === "explain-cache" ? "explainCache" : name]: value
+})
 
 /**
  * Reads dirk's long option `--name` / `--name=value` at `words[i]` (the caller has checked that `name` is one of
@@ -85,7 +98,7 @@ export const readLong = (
     if (value === undefined) return Either.left(usage(`flag needs an argument: --${name}`))
     return Either.right({ next: i + 2, options: withValue(options, name, value) })
   }
-  if (name === "json" || name === "quiet" || name === "help" || name === "explain-cache") {
+  if (name === "json" || name === "quiet" || name === "help" || name === "explain-cache" || name === "interactive") {
     if (inline === undefined) return Either.right({ next: i + 1, options: withValue(options, name, true) })
     const parsed = Scalars.parseScalar({ _tag: "Boolean" }, inline)
     if (Either.isLeft(parsed) || parsed.right._tag !== "Value") {
@@ -156,6 +169,7 @@ export const leading = (words: ReadonlyArray<string>): CallOptions => {
     ...options,
     help: options.help || before.some((w) => w === "--help" || w === "-h"),
     quiet: options.quiet || before.some((w) => w === "--quiet" || w === "-q"),
-    explainCache: options.explainCache || before.some((w) => w === "--explain-cache")
+    explainCache: options.explainCache || before.some((w) => w === "--explain-cache"),
+    interactive: options.interactive || before.some((w) => w === "--interactive" || w === "-i")
   }
 }

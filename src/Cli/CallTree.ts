@@ -67,8 +67,10 @@ const findFunction = (
   return functions.find((f) => f.command === wanted)
 }
 
-const where = (segment: Segment): string =>
-  segment.path.length === 0 ? "dirk call" : `"${segment.path[segment.path.length - 1]}"`
+const commandOf = (module: TypeInfo.ModuleSchema): string => module.command ?? "dirk call"
+
+const whereIn = (module: TypeInfo.ModuleSchema) => (segment: Segment): string =>
+  segment.path.length === 0 ? commandOf(module) : `"${segment.path[segment.path.length - 1]}"`
 
 /**
  * Splits the words into calls and reads dirk's own options among them (`CallOptions`: a long flag goes to the
@@ -79,6 +81,7 @@ const segment = (
   module: TypeInfo.ModuleSchema,
   words: ReadonlyArray<string>
 ): Either.Either<{ readonly segments: ReadonlyArray<Segment>; readonly options: CallOptions.CallOptions }, CliError> => {
+  const where = whereIn(module)
   const segments: Array<Segment> = [{ spec: module.constructor, path: [], raw: new Map(), order: [] }]
   let options = CallOptions.empty
   let flagsDone = false
@@ -201,10 +204,11 @@ export const descriptor = (spec: TypeInfo.FunctionSpec) =>
 
 const config = CliConfig.make({ isCaseSensitive: true, autoCorrectLimit: 0, finalCheckBuiltIn: false })
 
-const parseSegment = (
+const parseSegment = (module: TypeInfo.ModuleSchema) => (
   segment: Segment
 ): Effect.Effect<PlannedCall, CliError, FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
   Effect.gen(function*() {
+    const where = whereIn(module)
     const missing = segment.spec.args.filter((a) => a.required && !segment.raw.has(a.name))
     if (missing.length > 0) {
       const flags = missing.map((a) => `--${a.flag}`).join(", ")
@@ -276,7 +280,7 @@ export const plan = (
     if (segments.length === 1) {
       return yield* Effect.fail(usage(`no function given\n\n${callHelp(module, settings.staticHelp, options.mod)}`))
     }
-    const calls = yield* Effect.forEach(segments, parseSegment)
+    const calls = yield* Effect.forEach(segments, parseSegment(module))
     return { _tag: "Call", calls, options } as const
   })
 
@@ -305,12 +309,12 @@ const indent = (text: string): string =>
  * @category constructors
  */
 export const callHelp = (module: TypeInfo.ModuleSchema, staticHelp: string, mod?: string): string => {
-  const call = `dirk call${modArg(mod)}`
+  const call = `${commandOf(module)}${modArg(mod)}`
   const typeName = TypeInfo.chainType(module.constructor.returns)
   const functions = typeName === undefined ? [] : TypeInfo.functionsOf(module.schema, typeName)
   const type = typeName === undefined ? undefined : module.schema.getType(typeName)
   const lines = [
-    `Call a function of module "${module.moduleName}".`,
+    module.moduleName === "" ? "Call functions of the core API, from its root." : `Call a function of module "${module.moduleName}".`,
     ...(type?.description ? ["", TypeInfo.firstLine(type.description)] : []),
     "",
     "USAGE",
@@ -344,7 +348,7 @@ const segmentHelp = (
   const lines = [
     ...(spec.description !== "" ? [spec.description.trim(), ""] : []),
     "USAGE",
-    `  dirk call${modArg(mod)} ${path.join(" ")}${spec.args.length > 0 ? " [flags]" : ""}${
+    `  ${commandOf(module)}${modArg(mod)} ${path.join(" ")}${spec.args.length > 0 ? " [flags]" : ""}${
       functions.length > 0 ? " [<function> [flags]]..." : ""
     }`,
     ""

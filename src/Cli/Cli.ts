@@ -1,5 +1,5 @@
 /**
- * The `dirk` command line: `run`, `query`, `functions`, `call`.
+ * The `dirk` command line: `run`, `query`, `functions`, `call`, `core`, `init`, `develop`, `engine`.
  *
  * The composition root runs it as
  * `NodeRuntime.runMain(Cli.run(process.argv.slice(2)).pipe(Effect.provide(layers)), { teardown: Cli.teardown })`
@@ -18,9 +18,12 @@ import type { CliEngine } from "./CliEngine.js"
 import * as DependencyCommands from "./DependencyCommands.js"
 import { type CliError, type ExecFailed, type ExitCode, usage } from "./CliError.js"
 import { CliIo, type CliIoShape, layerNode } from "./CliIo.js"
+import * as CoreCommand from "./CoreCommand.js"
+import * as DevelopCommand from "./DevelopCommand.js"
 import * as EngineCommand from "./EngineCommand.js"
 import type { EngineHost } from "./EngineHost.js"
 import * as FunctionsCommand from "./FunctionsCommand.js"
+import * as InitCommand from "./InitCommand.js"
 import * as QueryCommand from "./QueryCommand.js"
 import * as RunCommand from "./RunCommand.js"
 
@@ -39,7 +42,7 @@ export const version = Protocol.version
 export const tailLines = 20
 
 /**
- * Rewrites argv before @effect/cli sees it. `dirk call …` gets a `--` after `call`: its words are read against the
+ * Rewrites argv before @effect/cli sees it. `dirk call …` (and `dirk core …`) gets a `--` after `call`: its words are read against the
  * module's schema (`CallCommand`), where a function's own `--output` or `--help` wins over dirk's option. `dirk run
  * [-q] CMD …` gets a `--` before CMD so that CMD's own flags are not parsed as dirk's; an unknown option before CMD
  * is an error (not a command named like it).
@@ -47,7 +50,7 @@ export const tailLines = 20
  * @category combinators
  */
 export const prepare = (argv: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, CliError> => {
-  if (argv[0] === "call") return Either.right(["call", "--", ...argv.slice(1)])
+  if (argv[0] === "call" || argv[0] === "core") return Either.right([argv[0], "--", ...argv.slice(1)])
   if (argv[0] === "run") {
     const options: Array<string> = []
     for (let i = 1; i < argv.length; i++) {
@@ -79,6 +82,9 @@ export const command = Command.make("dirk").pipe(
     QueryCommand.command,
     FunctionsCommand.command,
     CallCommand.command,
+    CoreCommand.command,
+    InitCommand.command,
+    DevelopCommand.command,
     EngineCommand.command,
     DependencyCommands.installCommand,
     DependencyCommands.uninstallCommand,

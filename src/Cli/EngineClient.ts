@@ -10,7 +10,7 @@ import * as http from "node:http"
 import * as path from "node:path"
 import type { ProgressEvent } from "../Dag/Solver.js"
 import * as Address from "../Engine/Address.js"
-import { EngineError, type EngineShape, type SessionInfo } from "../Engine/Engine.js"
+import { EngineError, type EngineShape, type SessionInfo, type SessionOptions } from "../Engine/Engine.js"
 import * as Protocol from "../Engine/Protocol.js"
 import * as StateLock from "../Engine/StateLock.js"
 import { CliEngine } from "./CliEngine.js"
@@ -171,14 +171,14 @@ export const ensure = (options: ClientOptions): Effect.Effect<Protocol.Hello, En
  */
 export const openSession = (
   options: ClientOptions,
-  workdir: string
+  session: SessionOptions
 ): Effect.Effect<SessionInfo & { readonly events: Stream.Stream<ProgressEvent> }, EngineError, import("effect").Scope.Scope> =>
   Effect.gen(function*() {
     yield* ensure(options)
     const events = yield* Effect.acquireRelease(Queue.unbounded<ProgressEvent>(), Queue.shutdown)
     const info = yield* Effect.acquireRelease(
       Effect.async<{ readonly info: SessionInfo; readonly req: http.ClientRequest }, EngineError>((resume) => {
-        const payload = JSON.stringify({ workdir })
+        const payload = JSON.stringify(session)
         let settled = false
         const settle = (e: Effect.Effect<{ readonly info: SessionInfo; readonly req: http.ClientRequest }, EngineError>) => {
           if (settled) return
@@ -226,4 +226,4 @@ export const openSession = (
  * @category layers
  */
 export const layer = (options: ClientOptions): Layer.Layer<CliEngine> =>
-  Layer.succeed(CliEngine, { openSession: (o) => openSession(options, o.workdir) } satisfies EngineShape)
+  Layer.succeed(CliEngine, { openSession: (o) => openSession(options, o) } satisfies EngineShape)

@@ -41,12 +41,22 @@ export const render = (event: ProgressEvent, options: { readonly explainCache?: 
 }
 
 /**
- * Prints events until interrupted (fork it into the call's scope).
+ * Prints events until interrupted (fork it into the call's scope). An event asking for a terminal is handed to
+ * `attach` (nothing is printed while it runs: events wait); without `attach` it is printed as a plain line.
  *
  * @category combinators
  */
 export const follow = (
   events: Stream.Stream<ProgressEvent>,
   io: CliIoShape,
-  options: { readonly explainCache?: boolean } = {}
-): Effect.Effect<void> => Stream.runForEach(events, (event) => io.stderr(render(event, options)))
+  options: {
+    readonly explainCache?: boolean
+    /** Print progress lines (default: true). */
+    readonly print?: boolean
+    readonly attach?: (containerId: string) => Effect.Effect<void>
+  } = {}
+): Effect.Effect<void> =>
+  Stream.runForEach(events, (event) => {
+    if (event.terminal !== undefined && options.attach !== undefined) return options.attach(event.terminal.containerId)
+    return options.print === false ? Effect.void : io.stderr(render(event, options))
+  })

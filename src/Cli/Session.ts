@@ -10,19 +10,60 @@ import * as GraphQLClient from "./GraphQLClient.js"
 import * as Progress from "./Progress.js"
 
 /**
+ * Whether this process can attach terminals: its stdin and stdout are a TTY.
+ *
+ * @category guards
+ */
+export const canAttach = (io: CliIoShape): boolean => io.stdinIsTTY && io.stdoutIsTTY
+
+/**
+ * What a session of `dirk call`/`dirk core` does with terminals: attach them when this process has a terminal;
+ * `-i` (`debugFailures`) without one is an error.
+ *
+ * @category constructors
+ */
+export const interactive = (
+  io: CliIoShape,
+  debugFailures: boolean
+): Effect.Effect<{ readonly terminal: boolean; readonly debugFailures: boolean }, CliError> =>
+  debugFailures && !canAttach(io)
+    ? Effect.fail(new CliError({ reason: "Usage", detail: "-i/--interactive needs a terminal (stdin and stdout must be a TTY)" }))
+    : Effect.succeed({ terminal: canAttach(io), debugFailures })
+
+/**
+ * Opens a session and runs `use` with a client of it. With `interactive`, the session's terminals (a `terminal`
+ * step; with `debugFailures`, a failed exec's container) are attached to this process's terminal
+ * (`TerminalAttach`), even when progress is not shown.
+ *
  * @category combinators
  */
 export const withSession = <A, E, R>(
   engine: EngineShape,
   io: CliIoShape,
-  options: { readonly progress: boolean; readonly explainCache?: boolean },
+  options: {
+    readonly progress: boolean
+    readonly explainCache?: boolean
+    readonly interactive?: { readonly terminal: boolean; readonly debugFailures: boolean }
+  },
   use: (client: GraphQLClient.GraphQLClient, session: SessionInfo) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | CliError, R> =>
   Effect.scoped(Effect.gen(function*() {
-    const session = yield* engine.openSession({ workdir: io.cwd }).pipe(
+    const session = yield* engine.openSession({
+      workdir: io.cwd,
+      ...(options.interactive !== undefined ? { interactive: options.interactive } : {})
+    }).pipe(
       Effect.mapError((e) => new CliError({ reason: "Engine", detail: `cannot open a session: ${e.message}` }))
     )
-    if (options.progress) yield* Effect.forkScoped(Progress.follow(session.events, io, { explainCache: options.explainCache === true }))
+    if (options.progress || options.interactive?.terminal === true) {
+      yield* Effect.forkScoped(Progress.follow(session.events, io, {
+        explainCache: options.explainCache === true,
+        print: options.progress,
+        attach: (containerId) =>
+          Effect.flatMap(Effect.promise(() => import("./TerminalAttach.js")), (t) => t.attach(containerId)).pipe(
+            Effect.catchAll((e) => io.stderr(`Error: ${e.detail}\n`))
+          )
+      }))
+    }
     const result = yield* use(GraphQLClient.make(session), session)
     // let the last progress lines through before the scope ends the follower (only when they are shown)
     if (options.progress) yield* Effect.sleep("20 millis")

@@ -85,8 +85,12 @@ export interface FunctionSpec {
  */
 export interface ModuleSchema {
   readonly schema: GraphQLSchema
+  /** `""` for the core API (`coreSchema`). */
   readonly moduleName: string
+  /** The root field; for the core API, the root itself (`name` `""`, no field in the query). */
   readonly constructor: FunctionSpec
+  /** The command that calls into it, for help and errors: `dirk call` (the default) or `dirk core`. */
+  readonly command?: string
 }
 
 const objectIdScalars: Record<string, InputKind> = {
@@ -217,6 +221,32 @@ export const moduleSchema = (schema: GraphQLSchema, moduleName: string): ModuleS
   if (field === undefined) return undefined
   return { schema, moduleName, constructor: functionSpec(field) }
 }
+
+/**
+ * The core API as a chain's starting point: `dirk core` calls the `Query` root's fields (`container`, `directory`,
+ * `host`, …) as `dirk call` calls a module's functions.
+ *
+ * @category constructors
+ */
+export const coreSchema = (schema: GraphQLSchema): ModuleSchema => ({
+  schema,
+  moduleName: "",
+  constructor: {
+    name: "",
+    command: "",
+    description: "The core API",
+    args: [],
+    returns: { _tag: "Object", name: schema.getQueryType()?.name ?? "Query" }
+  },
+  command: "dirk core"
+})
+
+/**
+ * Whether a call of a chain is the root itself (the core API's starting point), which is no field of the query.
+ *
+ * @category guards
+ */
+export const isRoot = (spec: FunctionSpec): boolean => spec.name === ""
 
 /**
  * The first line of a description.

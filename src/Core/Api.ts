@@ -59,6 +59,8 @@ export interface ClientContext {
  */
 export interface SessionOps {
   readonly id: string
+  /** What the session's client does with terminals (`Container.terminal`, `dirk call -i`); default: nothing. */
+  readonly interactive?: { readonly terminal: boolean; readonly debugFailures: boolean }
   /** Adds a module's types and root field to this client's schema (`Module.serve`). */
   readonly serve: (clientId: string, spec: ApiSpec) => Effect.Effect<void, ApiError>
   /**

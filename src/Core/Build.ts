@@ -467,6 +467,7 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
       })
     )
 
+  const noTerminal = { terminal: false, debugFailures: false } as const
   const rootValue: Api.Value = { _type: "Query", id: undefined as unknown as CallId.CallId, state: undefined }
 
   // ---- fields
@@ -485,7 +486,11 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
     args: argsConfig(spec.args),
     resolve: (parent, raw, ctx) => {
       const p = parent ?? rootValue
-      const onBehalf = Effect.locally(Solver.currentSession, ctx.client.sessionId)
+      const onBehalf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        effect.pipe(
+          Effect.locally(Solver.currentSession, ctx.client.sessionId),
+          Effect.locally(Solver.currentInteractive, ctx.client.session.interactive ?? noTerminal)
+        )
       if (spec.kind === "chain") return toPromise(onBehalf(runChain(name, spec, p, raw, ctx.client)), ctx.signal)
       return toPromise(
         onBehalf(convertArgs(spec, raw, ctx.client).pipe(Effect.flatMap(({ values }) => spec.run(p, values, ctx.client)))),
@@ -562,7 +567,11 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
               description: "Forces evaluation of the pipeline in the engine and returns the object's ID.",
               resolve: (v, _args, ctx) =>
                 toPromise(
-                  sync(v, ctx.client).pipe(Effect.as(CallId.encode(v.id)), Effect.locally(Solver.currentSession, ctx.client.sessionId)),
+                  sync(v, ctx.client).pipe(
+                    Effect.as(CallId.encode(v.id)),
+                    Effect.locally(Solver.currentSession, ctx.client.sessionId),
+                    Effect.locally(Solver.currentInteractive, ctx.client.session.interactive ?? noTerminal)
+                  ),
                   ctx.signal
                 )
             }

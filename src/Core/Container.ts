@@ -72,6 +72,42 @@ const siteOf = (p: Api.Value<ContainerState>, ctx: Api.ClientContext): string =>
  *
  * @category constructors
  */
+/**
+ * The exec op running `args` in a container (its rootfs, mounts, caches, tmpfs, env, workdir, user).
+ *
+ * @category constructors
+ */
+export const execOp = (
+  p: C,
+  args: ReadonlyArray<string>,
+  options: Pick<Op.ExecMeta, "stdin" | "redirectStdout" | "redirectStderr" | "expect"> & { readonly nonce?: string },
+  ctx: Api.ClientContext
+) => {
+  const s = p.state
+  const caches = s.mounts.flatMap((m): Array<Op.ExecCache> =>
+    m.kind === "cache" && m.cache !== undefined ? [{ target: m.target, ...m.cache }] : [])
+  const temps = s.mounts.filter((m) => m.kind === "tmpfs")
+  const sizes = Object.fromEntries(temps.flatMap((m) => (m.size ? [[m.target, m.size] as const] : [])))
+  return Op.exec(
+    s.rootfs,
+    s.mounts.flatMap((m): Array<Op.ExecMount> =>
+      m.kind === "dir" || m.kind === "file"
+        ? [{ target: m.target, source: m.source, sourcePath: m.sourcePath, kind: m.kind, readOnly: m.readOnly }]
+        : []),
+    {
+      args,
+      env: s.config.env,
+      workdir: s.config.workdir || "/",
+      user: s.config.user,
+      ...options,
+      tmpfs: temps.map((m) => m.target),
+      ...(Object.keys(sizes).length > 0 ? { tmpfsSize: sizes } : {}),
+      ...(caches.length > 0 ? { caches } : {})
+    },
+    siteOf(p, ctx)
+  )
+}
+
 export const make = Effect.gen(function*() {
   const solver = yield* Solver
 
@@ -171,32 +207,13 @@ export const make = Effect.gen(function*() {
                 let args = a.args.map((x) => expandIf(s, a.expand, x))
                 if (args.length === 0) args = [...s.config.cmd]
                 if (a.useEntrypoint) args = [...s.config.entrypoint, ...args]
-                const caches = s.mounts.flatMap((m): Array<Op.ExecCache> =>
-                  m.kind === "cache" && m.cache !== undefined ? [{ target: m.target, ...m.cache }] : [])
-                const temps = s.mounts.filter((m) => m.kind === "tmpfs")
-                const sizes = Object.fromEntries(temps.flatMap((m) => (m.size ? [[m.target, m.size] as const] : [])))
-                const exec = Op.exec(
-                  s.rootfs,
-                  s.mounts.flatMap((m): Array<Op.ExecMount> =>
-                    m.kind === "dir" || m.kind === "file"
-                      ? [{ target: m.target, source: m.source, sourcePath: m.sourcePath, kind: m.kind, readOnly: m.readOnly }]
-                      : []),
-                  {
-                    args,
-                    env: s.config.env,
-                    workdir: s.config.workdir || "/",
-                    user: s.config.user,
-                    stdin: a.stdin,
-                    redirectStdout: a.redirectStdout,
-                    redirectStderr: a.redirectStderr,
-                    expect: a.expect,
-                    tmpfs: temps.map((m) => m.target),
-                    ...(Object.keys(sizes).length > 0 ? { tmpfsSize: sizes } : {}),
-                    ...(caches.length > 0 ? { caches } : {}),
-                    ...(a.noCache ? { nonce: randomUUID() } : {})
-                  },
-                  siteOf(p, ctx)
-                )
+                const exec = execOp(p, args, {
+                  stdin: a.stdin,
+                  redirectStdout: a.redirectStdout,
+                  redirectStderr: a.redirectStderr,
+                  expect: a.expect,
+                  ...(a.noCache ? { nonce: randomUUID() } : {})
+                }, ctx)
                 return Api.state<ContainerState>({
                   ...s,
                   rootfs: Op.execOutput(exec, "rootfs"),
@@ -206,6 +223,35 @@ export const make = Effect.gen(function*() {
                   exec,
                   imageRef: undefined
                 }, a.noCache ? exec.digest : undefined)
+              })
+          },
+          terminal: {
+            kind: "chain",
+            type: "Container!",
+            doc: "Opens an interactive terminal in this container (attached to the terminal of the session's client, " +
+              "e.g. `dirk call … terminal`), and returns the container unchanged once the shell exits.",
+            args: {
+              cmd: { type: "[String!]", doc: "The command to run (default: sh).", default: ["sh"] },
+              experimentalPrivilegedNesting: { type: "Boolean", doc: "Not supported (must be false).", default: false },
+              insecureRootCapabilities: { type: "Boolean", doc: "Not supported (must be false).", default: false }
+            },
+            volatile: true,
+            run: (p: C, a: { cmd: ReadonlyArray<string>; experimentalPrivilegedNesting: boolean; insecureRootCapabilities: boolean }, ctx) =>
+              Effect.gen(function*() {
+                for (const flag of ["experimentalPrivilegedNesting", "insecureRootCapabilities"] as const) {
+                  if (a[flag]) return yield* Effect.fail(new QueryError({ reason: "Unsupported", detail: `terminal: ${flag} is not supported yet` }))
+                }
+                if (ctx.session.interactive?.terminal !== true) {
+                  return yield* Effect.fail(new QueryError({
+                    reason: "Unsupported",
+                    detail: "terminal: no terminal is attached to this session (run dirk call or dirk core from a terminal: " +
+                      "stdin and stdout must be a TTY)"
+                  }))
+                }
+                const cmd = a.cmd.length === 0 ? ["sh"] : a.cmd
+                const op = execOp(p, cmd, { stdin: "", redirectStdout: "", redirectStderr: "", expect: "ANY" }, ctx)
+                yield* solver.terminal(op, cmd)
+                return Api.existing(p)
               })
           },
           withWorkdir: {

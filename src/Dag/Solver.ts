@@ -129,6 +129,11 @@ export interface ProgressEvent {
   readonly session?: string
   /** On "end" of an exec that ran: why it was not served from the cache. */
   readonly why?: string
+  /**
+   * On "start" of a terminal: the session's client is asked to attach the user's terminal to this (created, not
+   * started) Docker container, start it, and stay attached until it exits.
+   */
+  readonly terminal?: { readonly containerId: string }
 }
 
 /**
@@ -215,6 +220,28 @@ interface Entry<A> {
  * @category tags
  */
 export const currentSession: FiberRef.FiberRef<string> = FiberRef.unsafeMake("")
+
+/**
+ * What the client of the session on whose behalf the current fiber works can do with a terminal: attach one
+ * (`Container.terminal`), and open one in the container of a failed exec (`dirk call -i`). Set per request by the
+ * resolver bridge, from the session.
+ *
+ * @category tags
+ */
+export const currentInteractive: FiberRef.FiberRef<Interactive> = FiberRef.unsafeMake<Interactive>({ terminal: false, debugFailures: false })
+
+/**
+ * @category models
+ */
+export interface Interactive {
+  /** The session's client attaches terminals (it follows progress events carrying `terminal`). */
+  readonly terminal: boolean
+  /** Open a terminal in the container of an exec that fails. */
+  readonly debugFailures: boolean
+}
+
+/** The command of the terminal opened in a failed exec's container. */
+const debugShell: ReadonlyArray<string> = ["sh"]
 
 interface RunCtx {
   cached: boolean
@@ -835,12 +862,13 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       decode: (s: ExecResult) => ({ ...s, outputs: Object.fromEntries(Object.entries(s.outputs).map(([t, k]) => [t, snapshots.pathOf(k)])) })
     }
 
-    const runExec = (op: ExecOp): Effect.Effect<{ readonly result: ExecResult; readonly base: string }, SolveError> =>
-      Effect.scoped(Effect.gen(function*() {
+    /**
+     * The container of an exec: its rootfs image, its mounts (writable ones as copies, kept until the scope closes;
+     * `outputs` names them by target), its cache volumes, env, workdir and user. `combined` collects the output.
+     */
+    const execSetup = (op: ExecOp) =>
+      Effect.gen(function*() {
         const meta = op.meta
-        if (meta.args.length === 0) {
-          return yield* new DagError({ reason: "NoCommand", detail: "no command has been set" })
-        }
         const [imageId, sources] = yield* Effect.all([
           image(op.rootfs),
           Effect.forEach(op.mounts, (m) => snapshot(m.source), { concurrency: "unbounded" })
@@ -888,12 +916,55 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           ...(meta.stdin !== "" ? { stdin: meta.stdin } : {})
         }
         const combined: Array<Buffer> = []
+        return { spec, imageId, outputs, cacheBinds, combined }
+      })
+
+    /**
+     * Runs a terminal (a shell attached to the user's terminal) in a container: the session's client is asked (by
+     * a progress event carrying the container's id) to attach to it; this waits until it has exited.
+     */
+    const openTerminal = (description: string, spec: RunSpec): Effect.Effect<number, SolveError> =>
+      Effect.flatMap(FiberRef.get(currentSession), (session) => {
+        const digest = `terminal:${Date.now()}:${Math.random().toString(36).slice(2)}`
+        return track(
+          description,
+          runtime.runTerminal({ ...spec, commit: false, labels: { ...spec.labels, "dirk.terminal": "1" } }, (containerId) =>
+            publish({ digest, description, phase: "start", cached: false, durationMs: 0, session, terminal: { containerId } })
+              .pipe(Effect.asVoid))
+        ).pipe(Effect.mapError(fromContainer))
+      })
+
+    /** A terminal running `args` in the container an exec op would run in (its rootfs, mounts, env, …). */
+    const terminal = (op: Op.Op, args: ReadonlyArray<string>): Effect.Effect<number, SolveError> =>
+      op._tag !== "Exec"
+        ? Effect.fail(wrongKind(op, "an exec"))
+        : Effect.scoped(Effect.gen(function*() {
+          const { cacheBinds, spec } = yield* execSetup(op)
+          return yield* withCaches(cacheBinds, openTerminal(`terminal ${args.join(" ")}`, { ...spec, args }))
+        }))
+
+    const runExec = (op: ExecOp): Effect.Effect<{ readonly result: ExecResult; readonly base: string }, SolveError> =>
+      Effect.scoped(Effect.gen(function*() {
+        const meta = op.meta
+        if (meta.args.length === 0) {
+          return yield* new DagError({ reason: "NoCommand", detail: "no command has been set" })
+        }
+        const { cacheBinds, combined, imageId, outputs, spec } = yield* execSetup(op)
+        const workdir = spec.workdir
         const result = yield* withCaches(cacheBinds, pool.withPermits(1)(runtime.run(spec))).pipe(
           Effect.mapError((e) => unknownUser(e, meta.user) ?? fromContainer(e))
         )
         const stdout = result.stdout.toString("utf8")
         const stderr = result.stderr.toString("utf8")
         if (!exitCodeAllowed(meta.expect, result.exitCode)) {
+          // -i: a shell in the failed container (its changes, its mounts) before the failure is reported
+          if (result.imageId !== undefined && (yield* FiberRef.get(currentInteractive)).debugFailures) {
+            yield* openTerminal(`terminal in the failed exec ${meta.args.join(" ")}`, {
+              ...spec,
+              image: result.imageId,
+              args: debugShell
+            }).pipe(Effect.ignore)
+          }
           return yield* new ExecError({
             cmd: meta.args,
             exitCode: result.exitCode,
@@ -1082,6 +1153,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         op: Op.Op,
         p: string
       ) => Effect.Effect<Option.Option<PathStat>, SolveError>,
+      terminal: Effect.fn("Solver.terminal")(terminal) as (op: Op.Op, args: ReadonlyArray<string>) => Effect.Effect<number, SolveError>,
       execResult: Effect.fn("Solver.execResult")(execResult) as (op: Op.Op) => Effect.Effect<ExecResult, SolveError>,
       resolveImage,
       dockerBuild: Effect.fn("Solver.dockerBuild")(dockerBuild) as (

@@ -121,8 +121,10 @@ export const serve = (options: ServeOptions): Effect.Effect<void, EngineError, E
       const write = (line: unknown) => {
         if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify(line) + "\n")
       }
+      const asked = (body as { interactive?: { terminal?: unknown; debugFailures?: unknown } }).interactive
+      const interactive = { terminal: asked?.terminal === true, debugFailures: asked?.debugFailures === true }
       Runtime.runFork(runtime)(
-        engine.openSession({ workdir }).pipe(
+        engine.openSession({ workdir, interactive }).pipe(
           Scope.extend(scope),
           Effect.matchCauseEffect({
             onFailure: (cause) =>

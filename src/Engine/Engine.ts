@@ -41,7 +41,21 @@ export interface EngineShape {
    * Opens a session served on 127.0.0.1; it ends (and removes what it created) when the scope closes. Its `events`
    * are the progress events of the ops run (or found cached) on its behalf, from the moment it was opened.
    */
-  readonly openSession: (options: { readonly workdir: string }) => Effect.Effect<OpenedSession, EngineError, Scope.Scope>
+  readonly openSession: (options: SessionOptions) => Effect.Effect<OpenedSession, EngineError, Scope.Scope>
+}
+
+/**
+ * What a session is opened with.
+ *
+ * @category models
+ */
+export interface SessionOptions {
+  readonly workdir: string
+  /**
+   * The opener attaches terminals (it follows the events, and attaches to the container of each one carrying
+   * `terminal`), and wants one in the container of a failed exec (`-i`). Default: neither.
+   */
+  readonly interactive?: { readonly terminal: boolean; readonly debugFailures: boolean }
 }
 
 /**

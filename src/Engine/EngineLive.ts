@@ -58,7 +58,12 @@ export class Engine extends Effect.Service<Engine>()("dirk/Engine/Engine", {
         const openedAt = Date.now()
         // subscribed before the session exists, so that none of its events is missed
         const queue = yield* solver.subscribe
-        const info = yield* Session.make({ workdir: options.workdir, baseSpecs, memo })
+        const info = yield* Session.make({
+          workdir: options.workdir,
+          baseSpecs,
+          memo,
+          ...(options.interactive !== undefined ? { interactive: options.interactive } : {})
+        })
         open.set(info.id, { workdir: options.workdir, openedAt })
         yield* Effect.addFinalizer(() => Effect.sync(() => open.delete(info.id)))
         return { ...info, events: Stream.fromQueue(queue).pipe(Stream.filter((e) => e.session === info.id)) }

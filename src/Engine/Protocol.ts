@@ -2,7 +2,7 @@
  * The control protocol between the CLI and the engine daemon: HTTP/1.1 on the engine's socket (unix or tcp).
  *
  * - `GET /version` → `Hello`: both sides check `protocol` (and the CLI shows `version`) before anything else.
- * - `POST /session` with `{"workdir": "/abs"}` → a stream of JSON lines: first `{"session": SessionInfo}` (or
+ * - `POST /session` with `{"workdir": "/abs", "interactive"?: {"terminal": bool, "debugFailures": bool}}` → a stream of JSON lines: first `{"session": SessionInfo}` (or
  *   `{"error": "…"}`), then `{"event": ProgressEvent}` for the session's progress. The session lives exactly as long
  *   as this response: when the client goes away (it closes the connection, or its process dies), the engine ends the
  *   session and removes what it made.

@@ -189,6 +189,15 @@ export class ContainerRuntime extends Context.Tag("dirk/Runtime/ContainerRuntime
   readonly scratchImage: Effect.Effect<string, ContainerError>
   /** Create, attach, start, wait, optionally commit, and always remove a container. Interruption removes it too. */
   readonly run: (spec: RunSpec) => Effect.Effect<RunResult, ContainerError>
+  /**
+   * A container for a terminal: created with a TTY and an open stdin but NOT started; `attach` hands its id to the
+   * client whose terminal it is (the client attaches, starts it, resizes it), then this waits until it has run and
+   * exited, and removes it. Succeeds with its exit code. Interruption (the session ends) removes it.
+   */
+  readonly runTerminal: (
+    spec: RunSpec,
+    attach: (containerId: string) => Effect.Effect<void>
+  ) => Effect.Effect<number, ContainerError>
   /** Puts archives into a created (never started) container of `image` and commits it; returns the new image id. */
   readonly putArchives: (image: string, puts: ReadonlyArray<ArchivePut>) => Effect.Effect<string, ContainerError>
   /**
@@ -251,6 +260,7 @@ export const layerTest = (impl: Partial<ContainerRuntime["Type"]>): Layer.Layer<
     resolveImage: () => Effect.dieMessage("ContainerRuntime.resolveImage not implemented in this test"),
     scratchImage: Effect.dieMessage("ContainerRuntime.scratchImage not implemented in this test"),
     run: () => Effect.dieMessage("ContainerRuntime.run not implemented in this test"),
+    runTerminal: () => Effect.dieMessage("ContainerRuntime.runTerminal not implemented in this test"),
     putArchives: () => Effect.dieMessage("ContainerRuntime.putArchives not implemented in this test"),
     getArchive: () => Effect.dieMessage("ContainerRuntime.getArchive not implemented in this test"),
     statPath: () => Effect.dieMessage("ContainerRuntime.statPath not implemented in this test"),

@@ -577,6 +577,53 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       }))
     })
 
+    const runTerminal = Effect.fn("ContainerRuntime.runTerminal")(function*(
+      spec: RunSpec,
+      attach: (containerId: string) => Effect.Effect<void>
+    ) {
+      yield* Effect.forEach(spec.binds, (bind) => (bind.volume !== undefined ? ensureVolume(bind.source, bind.volume) : Effect.void), {
+        discard: true
+      })
+      return yield* Effect.scoped(Effect.gen(function*() {
+        const container = yield* createContainer({
+          Image: spec.image,
+          Entrypoint: [],
+          Cmd: [...spec.args],
+          Env: [...spec.env, "TERM=xterm"],
+          ...(spec.workdir.length > 0 ? { WorkingDir: spec.workdir } : {}),
+          ...(spec.user.length > 0 ? { User: spec.user } : {}),
+          Labels: { ...spec.labels },
+          Tty: true,
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          OpenStdin: true,
+          StdinOnce: true,
+          HostConfig: {
+            Binds: spec.binds.map((bind) =>
+              `${bind.source}:${bind.target}:${bind.readOnly ? "ro" : "rw"}${bind.volume !== undefined ? ",nocopy" : ""}`
+            ),
+            ...(spec.tmpfs !== undefined && spec.tmpfs.length > 0
+              ? { Tmpfs: Object.fromEntries(spec.tmpfs.map((path) => [path, "rw,exec"])) }
+              : {}),
+            NetworkMode: spec.network ?? "none"
+          }
+        })
+        const id = container.id
+        yield* attach(id)
+        // the client starts it: wait until it has started and exited (a created container has not run yet)
+        for (;;) {
+          const info = yield* call(
+            { reason: "RunFailed", detail: `inspecting container ${id}`, image: spec.image, containerId: id },
+            (signal) => container.inspect({ abortSignal: signal })
+          )
+          const state = info.State
+          if (state.Status === "exited" || state.Status === "dead") return state.ExitCode
+          yield* Effect.sleep(state.Status === "created" ? "200 millis" : "100 millis")
+        }
+      }))
+    })
+
     /**
      * A created, never started container of `image`. Its command is the image's own when it has one (so that a
      * commit keeps the image's config), else a dummy one (Docker refuses to create a container without a command).
@@ -923,6 +970,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       resolveImage,
       scratchImage,
       run,
+      runTerminal,
       putArchives,
       getArchive,
       statPath,

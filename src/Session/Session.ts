@@ -27,6 +27,8 @@ export interface SessionOptions {
   /** Specs every client sees (core API, module API). */
   readonly baseSpecs: ReadonlyArray<Api.ApiSpec>
   readonly memo: Build.Memo
+  /** What the opener does with terminals (default: none). */
+  readonly interactive?: Api.SessionOps["interactive"]
 }
 
 interface Client {
@@ -68,6 +70,7 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
 
     const ops: Api.SessionOps = {
       id: sessionId,
+      interactive: options.interactive ?? { terminal: false, debugFailures: false },
       serve: (clientId, spec) =>
         Effect.try({
           try: () => {

@@ -3,6 +3,13 @@ import { Either } from "effect"
 import * as CallOptions from "../../../src/Cli/CallOptions.js"
 
 describe("CallOptions", () => {
+  it("reads -i/--interactive, also grouped", () => {
+    assert.isTrue(CallOptions.leading(["-i", "fn"]).interactive)
+    assert.isTrue(CallOptions.leading(["-qi", "fn"]).interactive)
+    assert.isTrue(CallOptions.leading(["fn", "--interactive"]).interactive)
+    assert.isFalse(CallOptions.leading(["fn", "--", "-i"]).interactive)
+  })
+
   it("leading: dirk's options before the first other word; help and quiet anywhere (for progress)", () => {
     assert.deepStrictEqual(CallOptions.leading(["-m", "a", "-jq", "--output=o", "fn", "--mod", "b", "-h"]), {
       mod: "a",
@@ -10,7 +17,8 @@ describe("CallOptions", () => {
       json: true,
       quiet: true,
       help: true,
-      explainCache: false
+      explainCache: false,
+      interactive: false
     })
     assert.isTrue(CallOptions.leading(["fn", "--x", "1", "--explain-cache"]).explainCache)
     assert.strictEqual(CallOptions.leading(["-ma"]).mod, "a")
