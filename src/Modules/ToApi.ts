@@ -291,6 +291,28 @@ const propertyField = (n: Names, f: Model.FieldTypeDefData): Either.Either<Api.F
   )
 
 /**
+ * A module enum as a GraphQL enum: member names GraphQL-ized (`Naming.enumMember`), each standing for the member's
+ * original name, which is what the module's SDK reads and returns (and what it translates to the member's value).
+ * Two members with one GraphQL name are an error naming both.
+ *
+ * @category constructors
+ */
+export const enumSpec = (n: Names, e: Model.EnumTypeDefData): Either.Either<Api.EnumSpec, QueryError> => {
+  const seen = new Map<string, string>()
+  const values: Array<{ name: string; value: string; doc: string }> = []
+  for (const m of e.members) {
+    const name = Naming.enumMember(m.name)
+    const other = seen.get(name)
+    if (other !== undefined) {
+      return Either.left(invalid(`enum ${e.name}: members ${other} and ${m.name} both become ${name} in GraphQL`))
+    }
+    seen.set(name, m.name)
+    values.push({ name, value: m.name, doc: m.description })
+  }
+  return Either.right({ name: n.typeName(e.name), doc: e.description, values })
+}
+
+/**
  * The API spec of a module: its object types, enums, and its root field.
  *
  * @category constructors
@@ -354,12 +376,7 @@ export const toApiSpec = (
           : f
       ))
     objects.push({ name: "Query", doc: "The root of the API.", fields: { [n.rootField]: root } })
-    const enums: Array<Api.EnumSpec> = def.enums.flatMap((t) =>
-      t.asEnum === undefined ? [] : [{
-        name: n.typeName(t.asEnum.name),
-        doc: t.asEnum.description,
-        values: t.asEnum.members.map((m) => ({ name: m.name, value: m.name, doc: m.description }))
-      }]
-    )
+    const enums: Array<Api.EnumSpec> = []
+    for (const t of def.enums) if (t.asEnum !== undefined) enums.push(yield* enumSpec(n, t.asEnum))
     return { objects, enums }
   })
