@@ -288,14 +288,16 @@ export const run = (
   source: Model.SourceInfo,
   request: CallContext.CallRequest,
   ctx: Api.ClientContext,
-  callKey: string
+  callKey: string,
+  /** What the nested client sees besides core and the module API (the module's own types, for its IDs). */
+  specs: ReadonlyArray<Api.ApiSpec> = []
 ): Effect.Effect<Extract<CallContext.Outcome, { _tag: "Returned" }>, ApiError> =>
   Effect.scoped(
     Effect.gen(function*() {
       const layout = yield* prepare(config, source)
       const call = yield* CallContext.make(source.name, request, callKey)
       // a client of the caller's session for this call only: core plus the module API, with `call` as its context
-      const nested = yield* ctx.session.nestedClient({ specs: [], module: call, workdir: source.dir })
+      const nested = yield* ctx.session.nestedClient({ specs, module: call, workdir: source.dir })
       const depsRequest = yield* Dependencies.read(path.join(source.snapshot, source.source), path.join(source.dir, source.source))
       const deps = depsRequest === undefined ? undefined : yield* Dependencies.install(source.name, depsRequest, config.depsRoot)
       const image = yield* runtime.resolveImage(config.image).pipe(Effect.mapError(containerFailure(source.name)))
