@@ -3,32 +3,16 @@
  * Directory/File arguments (`defaultPath`, `ignore`), cache policies, errors. The module is the `kitchen` fixture,
  * copied into a git work tree so that its context directory is known.
  */
-import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { SessionInfo } from "../../src/Engine/Engine.js"
 import { busyboxImage } from "../support/docker.js"
+import { kitchenRepo } from "../support/kitchen.js"
 import { query, startEngine } from "../support/session.js"
 
-const fixture = path.resolve(__dirname, "../fixtures/modules/kitchen")
 const nodeImage = process.env.DIRK_NODE_IMAGE ?? "dirk.local/node:20"
-
-/** A git work tree with `data/` at its top and the module in `mod/` (with `mod/local/`). */
-export const kitchenRepo = (scratch: string): { repo: string; mod: string } => {
-  const repo = path.join(scratch, "repo")
-  const mod = path.join(repo, "mod")
-  fs.mkdirSync(path.join(repo, "data"), { recursive: true })
-  fs.mkdirSync(path.join(mod, "local"), { recursive: true })
-  execFileSync("git", ["init", "-q", repo])
-  fs.writeFileSync(path.join(repo, "data", "a.txt"), "a\n")
-  fs.writeFileSync(path.join(repo, "data", "b.log"), "log\n")
-  fs.writeFileSync(path.join(repo, "data", "readme.txt"), "read me\n")
-  fs.writeFileSync(path.join(mod, "local", "x.txt"), "x\n")
-  fs.cpSync(fixture, mod, { recursive: true })
-  return { repo, mod }
-}
 
 let engine: Awaited<ReturnType<typeof startEngine>>
 let a: SessionInfo
