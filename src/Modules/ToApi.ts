@@ -356,7 +356,8 @@ const functionField = (
     const doc = fn.description
     const deprecated = fn.deprecated === undefined ? {} : { deprecated: fn.deprecated || "deprecated" }
     if (isObjectType(returnType)) {
-      const stable = isConstructor || (invoker.isStable?.(fn) ?? true)
+      // a `defaultPath` argument reads the host on each call: the call alone does not name the result either
+      const stable = isConstructor || ((invoker.isStable?.(fn) ?? true) && fn.args.every((a) => a.defaultPath === ""))
       // a result that may change from call to call is named by what it is (module, type, state), so that each call
       // asks the module again while an ID of a result still names that result
       const named = (r: Api.ChainResult): Api.ChainResult =>

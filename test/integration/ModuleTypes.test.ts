@@ -103,10 +103,13 @@ describe("defaultPath and ignore", () => {
   })
 
   it("reads the host again: a change shows on the next call", async () => {
+    expect((await ok(`{ kitchen { data { entries } } }`)).kitchen.data.entries).toEqual(["a.txt", "b.log", "readme.txt"])
     fs.writeFileSync(path.join(repo, "data", "c.txt"), "c\n")
     fs.writeFileSync(path.join(repo, "data", "c.log"), "c\n")
     try {
       expect((await ok(`{ kitchen { tree } }`)).kitchen.tree).toEqual(["a.txt", "c.txt", "readme.txt"])
+      // a function returning an object built from it too
+      expect((await ok(`{ kitchen { data { entries } } }`)).kitchen.data.entries).toEqual(["a.txt", "b.log", "c.log", "c.txt", "readme.txt"])
     } finally {
       fs.rmSync(path.join(repo, "data", "c.txt"))
       fs.rmSync(path.join(repo, "data", "c.log"))
