@@ -18,6 +18,7 @@ import { type CliError, usage } from "./CliError.js"
 import * as Naming from "./Naming.js"
 import * as Output from "./Output.js"
 import * as Scalars from "./Scalars.js"
+import * as Suggest from "./Suggest.js"
 import * as TypeInfo from "./TypeInfo.js"
 
 /**
@@ -108,7 +109,8 @@ const segment = (
           i = read.right.next
           continue
         }
-        return Either.left(usage(`unknown flag --${name} for ${where(current)}${flagHint(current.spec)}`))
+        const hint = Suggest.didYouMean(Naming.kebab(name), [...current.spec.args.map((a) => a.flag), ...CallOptions.longNames], "--")
+        return Either.left(usage(`unknown flag --${name} for ${where(current)}${hint}${flagHint(current.spec)}`))
       }
       let value: string
       if (arg.kind._tag === "Boolean" && !arg.list) {
@@ -156,7 +158,8 @@ const segment = (
     const fn = findFunction(functions, word)
     if (fn === undefined) {
       return Either.left(usage(
-        `unknown function "${word}" for ${typeName}; available: ${functions.map((f) => f.command).join(", ")}`
+        `unknown function "${word}" for ${typeName}${Suggest.didYouMean(Naming.kebab(word), functions.map((f) => f.command))}` +
+          `; available: ${functions.map((f) => f.command).join(", ")}`
       ))
     }
     segments.push({ spec: fn, path: [...current.path, fn.command], raw: new Map(), order: [] })

@@ -11,6 +11,7 @@ import { type CliError, type ExecFailed, usage } from "./CliError.js"
 import { CliIo, type CliIoShape } from "./CliIo.js"
 import * as ModuleLoader from "./ModuleLoader.js"
 import * as Naming from "./Naming.js"
+import * as Suggest from "./Suggest.js"
 import * as Output from "./Output.js"
 import * as Session from "./Session.js"
 import * as TypeInfo from "./TypeInfo.js"
@@ -48,7 +49,8 @@ export const render = (module: TypeInfo.ModuleSchema, path: ReadonlyArray<string
     const fn = functions.find((f) => f.command === Naming.kebab(word))
     if (fn === undefined) {
       return Either.left(usage(
-        `unknown function "${word}" for ${typeName}; available: ${functions.map((f) => f.command).join(", ")}`
+        `unknown function "${word}" for ${typeName}${Suggest.didYouMean(Naming.kebab(word), functions.map((f) => f.command))}` +
+          `; available: ${functions.map((f) => f.command).join(", ")}`
       ))
     }
     typeName = TypeInfo.chainType(fn.returns)

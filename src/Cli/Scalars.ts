@@ -52,7 +52,9 @@ export const parseScalar = (kind: InputKind, raw: string): Either.Either<ArgValu
       return Either.left(`invalid Boolean "${raw}" (use true or false)`)
     }
     case "Enum": {
-      const found = kind.values.find((v) => v === raw) ?? kind.values.find((v) => v.toLowerCase() === raw.toLowerCase())
+      // by member name, as the schema spells it (`HIGH`), or in any case with `-` for `_` (`high`, `very-high`)
+      const loose = (s: string) => s.toLowerCase().replace(/-/g, "_")
+      const found = kind.values.find((v) => v === raw) ?? kind.values.find((v) => loose(v) === loose(raw))
       return found === undefined
         ? Either.left(`invalid value "${raw}", expected one of: ${kind.values.join(", ")}`)
         : Either.right({ _tag: "Value", value: found })

@@ -11,13 +11,17 @@ import * as path from "node:path"
 import type * as Api from "../Core/Api.js"
 import { type ApiError, QueryError } from "../Core/Errors.js"
 import { CacheIndex } from "../Dag/CacheIndex.js"
+import * as CallId from "../Dag/CallId.js"
 import { HostSync } from "../Dag/HostSync.js"
+import * as Op from "../Dag/Op.js"
 import { Solver } from "../Dag/Solver.js"
 import * as Snapshots from "../Dag/Snapshots.js"
 import { ExtraSpecs } from "../Engine/EngineLive.js"
 import { ContainerRuntime } from "../Runtime/ContainerRuntime.js"
 import type * as Bindings from "./Bindings.js"
+import * as CachePolicy from "./CachePolicy.js"
 import type * as CallContext from "./CallContext.js"
+import * as ContextPath from "./ContextPath.js"
 import * as ModuleConfig from "./Config.js"
 import * as GitSource from "./GitSource.js"
 import type * as Model from "./Model.js"
@@ -32,18 +36,28 @@ import * as WarmPool from "./WarmPool.js"
 /** Patterns left out of a module's snapshot (the engine provides the SDK's node_modules itself). */
 const sourceExclude: ReadonlyArray<string> = ["**/node_modules", ".git", "**/.DS_Store"]
 
-type MemoMap<A> = Map<string, Deferred.Deferred<A, ApiError>>
+type MemoMap<A> = Map<string, { readonly deferred: Deferred.Deferred<A, ApiError>; readonly at: number }>
 
-/** Concurrent callers of one key share one run; failures and interruptions are not kept. */
-const memoize = <A>(entries: MemoMap<A>, key: string, compute: Effect.Effect<A, ApiError>): Effect.Effect<A, ApiError> =>
+/**
+ * Concurrent callers of one key share one run; failures and interruptions are not kept; an entry older than
+ * `timeToLive` (ms, counted from the start of its run) is run again.
+ */
+const memoize = <A>(
+  entries: MemoMap<A>,
+  key: string,
+  compute: Effect.Effect<A, ApiError>,
+  timeToLive?: number
+): Effect.Effect<A, ApiError> =>
   Effect.suspend(() => {
+    const now = Date.now()
     const hit = entries.get(key)
-    if (hit !== undefined) return Deferred.await(hit)
+    if (hit !== undefined && (timeToLive === undefined || now - hit.at < timeToLive)) return Deferred.await(hit.deferred)
     const deferred = Deferred.unsafeMake<A, ApiError>(FiberId.none)
-    entries.set(key, deferred)
+    const entry = { deferred, at: now }
+    entries.set(key, entry)
     return compute.pipe(
       Effect.onExit((exit) => {
-        if (Exit.isFailure(exit)) entries.delete(key)
+        if (Exit.isFailure(exit) && entries.get(key) === entry) entries.delete(key)
         return Deferred.done(deferred, exit)
       })
     )
@@ -265,21 +279,93 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
         return spec.right
       })
 
+    /**
+     * A `Default`-policy result that holds no object, kept in the cache index ("call" entries) so that a restarted
+     * engine does not run the function again (within its time-to-live).
+     */
+    const persisted = (key: string, policy: CachePolicy.Effective, compute: Effect.Effect<string, ApiError>) =>
+      Effect.gen(function*() {
+        const hit = yield* index.get<string>("call", key).pipe(Effect.orElseSucceed(() => Option.none()))
+        if (
+          Option.isSome(hit) && policy._tag === "Default" &&
+          (policy.timeToLive === undefined || Date.now() - hit.value.createdAt < policy.timeToLive)
+        ) {
+          yield* index.touch("call", key).pipe(Effect.ignore)
+          return hit.value.value
+        }
+        const value = yield* compute
+        yield* index.put("call", key, value, { images: [], snapshots: [], bytes: 0 }).pipe(Effect.ignore)
+        return value
+      })
+
+    /**
+     * The value of an omitted `defaultPath` argument: the host Directory (filtered by the argument's `ignore`
+     * patterns) or File at that path of the module's context directory, named by its content as `host.directory` /
+     * `host.file` name theirs.
+     */
+    const contextual = (source: Model.SourceInfo) => (fn: Model.FunctionData, arg: Model.FunctionArgData) =>
+      Effect.gen(function*() {
+        const what = `module ${source.name}: function ${fn.name === "" ? "constructor" : fn.name}, argument ${arg.name}: ` +
+          `defaultPath ${JSON.stringify(arg.defaultPath)}`
+        const fail = (detail: string) => Effect.fail(new QueryError({ reason: "InvalidArgument", detail: `${what}: ${detail}` }))
+        const type = arg.typeDef.asObject?.name
+        if (arg.typeDef.kind !== "OBJECT_KIND" || (type !== "Directory" && type !== "File")) {
+          return yield* fail(`only Directory and File arguments can have a defaultPath`)
+        }
+        const context = ContextPath.contextDir(source.dir)
+        const resolved = ContextPath.resolve(context, source.dir, arg.defaultPath)
+        if (Either.isLeft(resolved)) return yield* fail(resolved.left)
+        const abs = resolved.right
+        const host = CallId.root("host", "Host")
+        const cannot = (e: { readonly message: string }) => fail(`cannot load ${abs}: ${e.message}`)
+        if (type === "Directory") {
+          const imported = yield* hostSync.importDirectory(abs, { exclude: arg.ignore }).pipe(Effect.catchAll(cannot))
+          const id = CallId.append(host, "directory", "Directory", [
+            { name: "path", value: CallId.Lit.string(abs) },
+            ...(arg.ignore.length === 0 ? [] : [{ name: "exclude", value: CallId.Lit.list(arg.ignore.map(CallId.Lit.string)) }])
+          ])
+          return {
+            _type: "Directory",
+            id: CallId.withContent(id, imported.contentDigest),
+            state: { op: Op.local(abs, imported.contentDigest, imported.snapshot) }
+          } satisfies Api.Value
+        }
+        const imported = yield* hostSync.importFile(abs).pipe(Effect.catchAll(cannot))
+        const id = CallId.append(host, "file", "File", [{ name: "path", value: CallId.Lit.string(abs) }])
+        return {
+          _type: "File",
+          id: CallId.withContent(id, imported.contentDigest),
+          state: { op: Op.local(abs, imported.contentDigest, imported.snapshot), path: imported.name }
+        } satisfies Api.Value
+      })
+
     /** Runs a function, memoized according to its cache policy. */
     const invoker = (source: Model.SourceInfo): ToApi.Invoker => ({
+      contextual: contextual(source),
+      isStable: (fn) => CachePolicy.isStable(CachePolicy.effective(fn, source.disableDefaultFunctionCaching)),
       call: (request: CallContext.CallRequest, fn: Model.FunctionData, ctx: Api.ClientContext) => {
-        const policy = source.disableDefaultFunctionCaching && fn.cachePolicy === "Default" ? "PerSession" : fn.cachePolicy
+        const policy = CachePolicy.effective(fn, source.disableDefaultFunctionCaching)
         const label = `${source.name}.${request.name === "" ? "constructor" : request.name}${request.parentName !== "" && request.parentName.toLowerCase() !== source.name.replace(/[-_]/g, "").toLowerCase() ? ` on ${request.parentName}` : ""}`
         const compute = solver.track(
           `call ${label}`,
-          Effect.flatMap(runtimeDeps(source, ctx), (deps) => Runtime.run(config, runtime, pool, source, request, ctx, randomUUID(), deps))
+          // the module's own types are in its nested client's schema too: it loads its objects by ID (interface values)
+          Effect.flatMap(Effect.all([runtimeDeps(source, ctx), specOf(source, source.name, ctx)]), ([deps, own]) =>
+            Runtime.run(config, runtime, pool, source, request, ctx, randomUUID(), deps, [own]))
         ).pipe(
           Effect.map((o) => o.value),
           Effect.withSpan("Modules.call", { attributes: { module: source.name, parent: request.parentName, function: request.name } })
         )
-        if (policy === "Never") return compute
-        const key = hash([source.identity, sdkVersion, request, policy === "PerSession" ? ctx.sessionId : ""])
-        return memoize(calls, key, compute)
+        switch (policy._tag) {
+          case "Never":
+            return compute
+          case "PerSession":
+            return memoize(calls, hash([source.identity, sdkVersion, request, ctx.sessionId]), compute)
+          case "Default": {
+            const key = hash([source.identity, sdkVersion, request, ""])
+            const run = request.name !== "" && CachePolicy.isPlain(fn.returnType) ? persisted(key, policy, compute) : compute
+            return memoize(calls, key, run, policy.timeToLive)
+          }
+        }
       }
     })
 

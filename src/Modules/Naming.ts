@@ -51,3 +51,20 @@ export const namespaced = (moduleName: string, typeName: string): string => {
   if (name.startsWith(mod) && (name.length === mod.length || /[A-Z0-9]/.test(name.charAt(mod.length)))) return name
   return mod + name
 }
+
+/** A GraphQL enum value name that follows the convention already: upper case, digits and underscores. */
+const conventionalEnumMember = /^[A-Z_][A-Z0-9_]*$/
+
+/**
+ * The GraphQL name of a module enum member (Dagger's `strcase.ToScreamingSnake`, unless the name already is
+ * conventional): `Low` → `LOW`, `veryHigh` → `VERY_HIGH`, `HTTPServer` → `HTTP_SERVER`, `VERY_HIGH` stays. The
+ * module keeps its own names: the engine passes and reads member names as the SDK declared them.
+ *
+ * @category naming
+ */
+export const enumMember = (name: string): string => {
+  if (conventionalEnumMember.test(name)) return name
+  const upper = words(name).map((w) => w.toUpperCase()).join("_")
+  if (upper === "") return name
+  return /^[0-9]/.test(upper) ? `_${upper}` : upper
+}

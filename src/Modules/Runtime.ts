@@ -281,7 +281,9 @@ export const run = (
   request: CallContext.CallRequest,
   ctx: Api.ClientContext,
   callKey: string,
-  moduleDeps: Deps = noDeps
+  moduleDeps: Deps = noDeps,
+  /** What the nested client sees besides core, the module API and the dependencies (the module's own types, for its IDs). */
+  ownSpecs: ReadonlyArray<Api.ApiSpec> = []
 ): Effect.Effect<Extract<CallContext.Outcome, { _tag: "Returned" }>, ApiError> =>
   Effect.scoped(
     Effect.gen(function*() {
@@ -320,7 +322,7 @@ export const run = (
       // (never the caller's other modules), with `call` as its context
       const socketName = `${callKey}.sock`
       const nested = yield* ctx.session.nestedClient({
-        specs: moduleDeps.specs,
+        specs: [...moduleDeps.specs, ...ownSpecs],
         module: call,
         workdir: source.dir,
         socketPath: path.join(worker.dir, socketName)

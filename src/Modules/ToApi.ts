@@ -14,7 +14,7 @@ import { type ApiError, invalid, QueryError } from "../Core/Errors.js"
 import * as CallId from "../Dag/CallId.js"
 import type * as CallContext from "./CallContext.js"
 import * as Json from "./Json.js"
-import type * as Model from "./Model.js"
+import * as Model from "./Model.js"
 import * as Naming from "./Naming.js"
 
 /**
@@ -29,6 +29,16 @@ export interface Invoker {
     fn: Model.FunctionData,
     ctx: Api.ClientContext
   ) => Effect.Effect<string, ApiError>
+  /**
+   * Whether the function's results name one value for the life of the engine (`Default` without a time-to-live):
+   * then objects it returns are memoized by their call, else every call asks `call` again (default: stable).
+   */
+  readonly isStable?: (fn: Model.FunctionData) => boolean
+  /**
+   * The value of a `defaultPath` argument that was not given: the Directory or File at that path of the module's
+   * context directory (`ContextPath.ts`).
+   */
+  readonly contextual?: (fn: Model.FunctionData, arg: Model.FunctionArgData, ctx: Api.ClientContext) => Effect.Effect<Api.Value, ApiError>
 }
 
 const unsupported = (detail: string) => new QueryError({ reason: "Unsupported", detail })
@@ -44,6 +54,9 @@ export interface Names {
   readonly typeName: (original: string) => string
   readonly isModuleObject: (original: string) => boolean
   readonly isModuleEnum: (original: string) => boolean
+  readonly isModuleInterface: (original: string) => boolean
+  /** The GraphQL names of the module's objects that implement an interface (by its GraphQL name). */
+  readonly implementers: (iface: string) => ReadonlyArray<string>
   /** The root field: `lowerCamel(moduleName)`. */
   readonly rootField: string
 }
@@ -54,14 +67,74 @@ export interface Names {
 export const names = (moduleName: string, def: Model.ModuleDef): Names => {
   const objects = new Set(def.objects.map((o) => o.asObject?.name ?? ""))
   const enums = new Set(def.enums.map((e) => e.asEnum?.name ?? ""))
-  return {
+  const interfaces = new Set(def.interfaces.map((i) => i.asInterface?.name ?? ""))
+  let implementers: Map<string, ReadonlyArray<string>> | undefined
+  const self: Names = {
+    implementers: (iface) => {
+      implementers ??= implementations(self, def)
+      return implementers.get(iface) ?? []
+    },
     moduleName,
     typeName: (original) =>
-      objects.has(original) || enums.has(original) ? Naming.namespaced(moduleName, original) : original,
+      objects.has(original) || enums.has(original) || interfaces.has(original)
+        ? Naming.namespaced(moduleName, original)
+        : original,
+    isModuleInterface: (original) => interfaces.has(original),
     isModuleObject: (original) => objects.has(original),
     isModuleEnum: (original) => enums.has(original),
     rootField: Naming.lowerCamel(moduleName)
   }
+  return self
+}
+
+/** The GraphQL shape of a function: its return type and its arguments' types (for interface checks). */
+const shapeOf = (n: Names, fn: Model.FunctionData) =>
+  Either.all({
+    type: typeExpr(n, fn.returnType, false, false),
+    args: argSpecs(n, fn)
+  })
+
+/**
+ * Which of the module's objects implement each of its interfaces (GraphQL names): an object implements an interface
+ * when it has every function of it (a function, or a field for a function without arguments) with the same return
+ * type (or its non-null form) and the same arguments, any extra argument being optional.
+ *
+ * @category combinators
+ */
+export const implementations = (n: Names, def: Model.ModuleDef): Map<string, ReadonlyArray<string>> => {
+  const out = new Map<string, ReadonlyArray<string>>()
+  for (const it of def.interfaces) {
+    const iface = it.asInterface
+    if (iface === undefined) continue
+    const found: Array<string> = []
+    for (const ot of def.objects) {
+      const o = ot.asObject
+      if (o === undefined) continue
+      const ok = iface.functions.every((f) => {
+        const want = shapeOf(n, f)
+        if (Either.isLeft(want)) return false
+        const name = Naming.lowerCamel(f.name)
+        const fn = o.functions.find((g) => Naming.lowerCamel(g.name) === name)
+        const field = o.fields.find((g) => Naming.lowerCamel(g.name) === name)
+        const have = fn !== undefined
+          ? shapeOf(n, fn)
+          : field !== undefined
+          ? Either.map(typeExpr(n, field.typeDef, false, false), (type) => ({ type, args: {} as Record<string, Api.ArgSpec> }))
+          : undefined
+        if (have === undefined || Either.isLeft(have)) return false
+        const { args, type } = have.right
+        if (type !== want.right.type && type !== `${want.right.type}!`) return false
+        for (const [k, a] of Object.entries(want.right.args)) if (args[k]?.type !== a.type) return false
+        for (const [k, a] of Object.entries(args)) {
+          if (!(k in want.right.args) && a.type.endsWith("!") && a.default === undefined) return false
+        }
+        return true
+      })
+      if (ok) found.push(n.typeName(o.name))
+    }
+    out.set(n.typeName(iface.name), found)
+  }
+  return out
 }
 
 /**
@@ -94,9 +167,13 @@ const scalarOf = (t: Model.TypeDefData): string | undefined => {
   }
 }
 
+const elementOf = (t: Model.TypeDefData): Model.TypeDefData =>
+  t.kind === "LIST_KIND" && t.asList !== undefined ? elementOf(t.asList.elementTypeDef) : t
+
 /** Whether values of this type are objects (chain fields) rather than scalars (leaf fields). */
 const isObjectType = (t: Model.TypeDefData): boolean =>
-  t.kind === "OBJECT_KIND" || (t.kind === "LIST_KIND" && t.asList !== undefined && isObjectType(t.asList.elementTypeDef))
+  t.kind === "OBJECT_KIND" || t.kind === "INTERFACE_KIND" ||
+  (t.kind === "LIST_KIND" && t.asList !== undefined && isObjectType(t.asList.elementTypeDef))
 
 const typeExpr = (n: Names, t: Model.TypeDefData, input: boolean, nullable: boolean): Either.Either<string, QueryError> => {
   const bang = nullable || t.optional || t.kind === "VOID_KIND" ? "" : "!"
@@ -113,8 +190,11 @@ const typeExpr = (n: Names, t: Model.TypeDefData, input: boolean, nullable: bool
     }
     case "ENUM_KIND":
       return Either.right(n.typeName(t.asEnum?.name ?? "") + bang)
-    case "INTERFACE_KIND":
-      return Either.left(unsupported(`interface types (${t.asInterface?.name ?? "?"}) are not supported yet`))
+    case "INTERFACE_KIND": {
+      const name = t.asInterface?.name ?? ""
+      if (!n.isModuleInterface(name)) return Either.left(unsupported(`interface ${name} is not declared by module ${n.moduleName}`))
+      return Either.right((input ? `${n.typeName(name)}ID` : n.typeName(name)) + bang)
+    }
     default:
       return Either.left(unsupported(`typedef kind ${t.kind} is not supported`))
   }
@@ -139,6 +219,8 @@ export const encodeArg = (n: Names, t: Model.TypeDefData, v: unknown): unknown =
     const value = v as Api.Value
     return n.isModuleObject(t.asObject?.name ?? "") ? value.state : CallId.encode(value.id)
   }
+  // the SDK reaches an interface value through `node(id:)`, whatever object implements it
+  if (t.kind === "INTERFACE_KIND") return CallId.encode((v as Api.Value).id)
   return v
 }
 
@@ -180,6 +262,22 @@ export const decodeResult = (
       Effect.filterOrFail(
         (value) => value._type === name,
         (value) => invalid(`${what}: expected a ${name}, got a ${value._type}`)
+      ),
+      Effect.map(Api.existing)
+    )
+  }
+  if (t.kind === "INTERFACE_KIND") {
+    const name = t.asInterface?.name ?? ""
+    if (typeof v !== "string") return Effect.fail(invalid(`${what}: expected the ID of a ${name}, got ${Json.encode(v).slice(0, 80)}`))
+    const type = n.typeName(name)
+    return Effect.try({
+      try: () => CallId.decode(v),
+      catch: (e) => invalid(`${what}: ${e instanceof Error ? e.message : String(e)}`)
+    }).pipe(
+      Effect.flatMap((id) => ctx.load(id)),
+      Effect.filterOrFail(
+        (value) => n.implementers(type).includes(value._type),
+        (value) => invalid(`${what}: expected a ${type}, got a ${value._type}, which does not implement it`)
       ),
       Effect.map(Api.existing)
     )
@@ -228,7 +326,8 @@ const functionField = (
   parentName: string,
   fn: Model.FunctionData,
   invoker: Invoker,
-  isConstructor: boolean
+  isConstructor: boolean,
+  identity: string
 ): Either.Either<Api.FieldSpec, QueryError> =>
   Either.gen(function*() {
     const args = yield* argSpecs(n, fn)
@@ -237,11 +336,18 @@ const functionField = (
     const what = isConstructor ? `${n.moduleName} constructor` : `${parentName}.${fn.name}`
     const call = (parent: Api.Value | undefined, a: Record<string, unknown>, ctx: Api.ClientContext) =>
       Effect.gen(function*() {
+        const given = { ...a }
+        for (const arg of fn.args) {
+          const name = Naming.lowerCamel(arg.name)
+          if ((given[name] === undefined || given[name] === null) && arg.defaultPath !== "" && invoker.contextual !== undefined) {
+            given[name] = yield* invoker.contextual(fn, arg, ctx)
+          }
+        }
         const request: CallContext.CallRequest = {
           parentName,
           name: isConstructor ? "" : fn.name,
           parent: parent === undefined ? "{}" : Json.encode(parent.state),
-          inputArgs: inputArgs(n, fn, a)
+          inputArgs: inputArgs(n, fn, given)
         }
         const text = yield* invoker.call(request, fn, ctx)
         const value = yield* Json.decode(text, `${what} result`)
@@ -250,14 +356,23 @@ const functionField = (
     const doc = fn.description
     const deprecated = fn.deprecated === undefined ? {} : { deprecated: fn.deprecated || "deprecated" }
     if (isObjectType(returnType)) {
+      // a `defaultPath` argument reads the host on each call: the call alone does not name the result either
+      const stable = isConstructor || ((invoker.isStable?.(fn) ?? true) && fn.args.every((a) => a.defaultPath === ""))
+      // a result that may change from call to call is named by what it is (module, type, state), so that each call
+      // asks the module again while an ID of a result still names that result
+      const named = (r: Api.ChainResult): Api.ChainResult =>
+        r._tag === "State" ? Api.state(r.state, rootContent(identity, n.typeName(Model.typeName(elementOf(returnType))), r.state)) : r
       return {
         kind: "chain",
         type,
         doc,
         args,
         ...deprecated,
+        ...(stable ? {} : { volatile: true }),
         run: (parent: Api.Value, a: Record<string, unknown>, ctx: Api.ClientContext) =>
-          call(isConstructor ? undefined : parent, a, ctx) as Effect.Effect<Api.ChainResult | ReadonlyArray<Api.ChainResult>, ApiError>
+          (call(isConstructor ? undefined : parent, a, ctx) as Effect.Effect<Api.ChainResult | ReadonlyArray<Api.ChainResult>, ApiError>).pipe(
+            Effect.map((r) => (stable ? r : Array.isArray(r) ? r.map(named) : named(r as Api.ChainResult)))
+          )
       } satisfies Api.ChainFieldSpec
     }
     return {
@@ -291,6 +406,28 @@ const propertyField = (n: Names, f: Model.FieldTypeDefData): Either.Either<Api.F
   )
 
 /**
+ * A module enum as a GraphQL enum: member names GraphQL-ized (`Naming.enumMember`), each standing for the member's
+ * original name, which is what the module's SDK reads and returns (and what it translates to the member's value).
+ * Two members with one GraphQL name are an error naming both.
+ *
+ * @category constructors
+ */
+export const enumSpec = (n: Names, e: Model.EnumTypeDefData): Either.Either<Api.EnumSpec, QueryError> => {
+  const seen = new Map<string, string>()
+  const values: Array<{ name: string; value: string; doc: string }> = []
+  for (const m of e.members) {
+    const name = Naming.enumMember(m.name)
+    const other = seen.get(name)
+    if (other !== undefined) {
+      return Either.left(invalid(`enum ${e.name}: members ${other} and ${m.name} both become ${name} in GraphQL`))
+    }
+    seen.set(name, m.name)
+    values.push({ name, value: m.name, doc: m.description })
+  }
+  return Either.right({ name: n.typeName(e.name), doc: e.description, values })
+}
+
+/**
  * The API spec of a module: its object types, enums, and its root field.
  *
  * @category constructors
@@ -306,6 +443,7 @@ export const toApiSpec = (
 ): Either.Either<Api.ApiSpec, QueryError> =>
   Either.gen(function*() {
     const n = { ...names(moduleName, def), rootField: Naming.lowerCamel(servedName) }
+    const interfaceNames = def.interfaces.flatMap((t) => (t.asInterface === undefined ? [] : [n.typeName(t.asInterface.name)]))
     const objects: Array<Api.ObjectSpec> = []
     let main: Model.ObjectTypeDefData | undefined
     for (const t of def.objects) {
@@ -320,8 +458,32 @@ export const toApiSpec = (
         return Either.void
       }
       for (const f of o.fields) yield* add(Naming.lowerCamel(f.name), yield* propertyField(n, f))
-      for (const fn of o.functions) yield* add(Naming.lowerCamel(fn.name), yield* functionField(n, o.name, fn, invoker, false))
-      objects.push({ name: n.typeName(o.name), doc: o.description, fields })
+      for (const fn of o.functions) yield* add(Naming.lowerCamel(fn.name), yield* functionField(n, o.name, fn, invoker, false, identity))
+      const type = n.typeName(o.name)
+      const implemented = interfaceNames.filter((i) => n.implementers(i).includes(type))
+      // `as<Interface>`: the same object, as the interface (Dagger's conversion field)
+      for (const i of implemented) {
+        yield* add(`as${i}`, {
+          kind: "chain",
+          type: `${i}!`,
+          doc: `Converts this ${type} to a ${i}.`,
+          run: (p: Api.Value) => Effect.succeed(Api.existing(p))
+        })
+      }
+      objects.push({ name: type, doc: o.description, fields, interfaces: implemented })
+    }
+    const interfaces: Array<Api.InterfaceSpec> = []
+    for (const t of def.interfaces) {
+      const i = t.asInterface
+      if (i === undefined) continue
+      const fields: Record<string, Api.FieldSpec> = {}
+      for (const fn of i.functions) {
+        const name = Naming.lowerCamel(fn.name)
+        if (name === "id" || name in fields) return yield* Either.left(invalid(`interface ${i.name}: duplicate or reserved function ${name}`))
+        // resolved by the implementing object's own field, never through the interface
+        fields[name] = yield* functionField(n, i.name, fn, invoker, false, identity)
+      }
+      interfaces.push({ name: n.typeName(i.name), doc: i.description, fields })
     }
     if (main === undefined) {
       return yield* Either.left(
@@ -346,7 +508,7 @@ export const toApiSpec = (
         ...main.ctor,
         returnType: { kind: "OBJECT_KIND", optional: false, asObject: main },
         description: main.ctor.description || main.description
-      }, invoker, true).pipe(Either.map((f): Api.FieldSpec =>
+      }, invoker, true, identity).pipe(Either.map((f): Api.FieldSpec =>
         f.kind === "chain"
           ? {
             ...f,
@@ -356,12 +518,7 @@ export const toApiSpec = (
           : f
       ))
     objects.push({ name: "Query", doc: "The root of the API.", fields: { [n.rootField]: root } })
-    const enums: Array<Api.EnumSpec> = def.enums.flatMap((t) =>
-      t.asEnum === undefined ? [] : [{
-        name: n.typeName(t.asEnum.name),
-        doc: t.asEnum.description,
-        values: t.asEnum.members.map((m) => ({ name: m.name, value: m.name, doc: m.description }))
-      }]
-    )
-    return { objects, enums }
+    const enums: Array<Api.EnumSpec> = []
+    for (const t of def.enums) if (t.asEnum !== undefined) enums.push(yield* enumSpec(n, t.asEnum))
+    return { objects, enums, interfaces }
   })

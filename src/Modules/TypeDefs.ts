@@ -5,10 +5,11 @@
  *
  * `Module`'s getters and `serve` need the module runtime and are contributed by `ModuleSource.ts`.
  */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import * as Api from "../Core/Api.js"
 import { type ApiError, invalid, QueryError } from "../Core/Errors.js"
 import * as CallId from "../Dag/CallId.js"
+import * as CachePolicy from "./CachePolicy.js"
 import * as CallContext from "./CallContext.js"
 import * as Json from "./Json.js"
 import * as Model from "./Model.js"
@@ -483,7 +484,14 @@ const functionObject: Api.ObjectSpec = {
         policy: arg("FunctionCachePolicy!", "The cache policy."),
         timeToLive: arg("String", "For the Default policy: how long a result stays cached (e.g. \"5m\").")
       },
-      (s, a) => ({ ...s, cachePolicy: a.policy, timeToLive: optString(a.timeToLive) })
+      (s, a) => {
+        const ttl = optString(a.timeToLive)
+        if (ttl === undefined || ttl === "") return { ...s, cachePolicy: a.policy, timeToLive: undefined }
+        const checked = CachePolicy.checkTimeToLive(ttl)
+        return Either.isLeft(checked)
+          ? Effect.fail(invalid(`function ${s.name}: withCachePolicy(timeToLive:): ${checked.left}`))
+          : Effect.succeed({ ...s, cachePolicy: a.policy, timeToLive: ttl })
+      }
     ),
     withDeprecated: builder<Model.FunctionData, { reason?: string }>(
       "Function!",

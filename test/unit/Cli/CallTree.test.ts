@@ -136,6 +136,8 @@ describe("CallTree", () => {
     Effect.gen(function*() {
       assert.include(yield* failure(["nope"]), "unknown function \"nope\" for Ci")
       assert.include(yield* failure(["test", "--nope", "1"]), "unknown flag --nope for \"test\"")
+      assert.include(yield* failure(["tset"]), "unknown function \"tset\" for Ci; did you mean test?")
+      assert.include(yield* failure(["test", "--sourse", "."]), "unknown flag --sourse for \"test\"; did you mean --source?")
       assert.include(yield* failure(["test", "--source", ".", "more"]), "returns String, which has no functions")
       assert.include(yield* failure(["greet", "--a", "x", "--times", "x"]), "x")
       assert.include(yield* failure(["greet", "--a", "x", "--level", "mid"]), "expected one of: LOW, HIGH")

@@ -346,7 +346,7 @@ describe("dirk (fake engine)", () => {
       assert.strictEqual(scalar.code, 1)
       assert.strictEqual(scalar.stderr, `Error: "test" returns String, which has no functions\n`)
       const unknown = yield* dirk(["functions", "-q", "nope"])
-      assert.include(unknown.stderr, `unknown function "nope" for Ci; available: test, build`)
+      assert.include(unknown.stderr, `unknown function "nope" for Ci; did you mean noop?; available: test, build`)
     }))
 
   it.live("run: session env for the child, child's exit code", () =>

@@ -180,4 +180,61 @@ describe("ToApi", () => {
     const r = ToApi.toApiSpec("other", def, { call: () => Effect.succeed("null") }, "x")
     expect(Either.isLeft(r) && r.left.message).toContain("no main object")
   })
+
+  it("GraphQL-izes enum members, each standing for the member's own name; a clash is an error naming both", () => {
+    const e = (names: ReadonlyArray<string>): Model.EnumTypeDefData => ({
+      name: "Level",
+      description: "",
+      sourceModuleName: "",
+      members: names.map((name) => ({ name, value: name.toLowerCase(), description: "" }))
+    })
+    const n = ToApi.names("greeter", { ...def, enums: [{ kind: "ENUM_KIND", optional: false, asEnum: e(["Low", "VERY_HIGH"]) }] })
+    const ok = ToApi.enumSpec(n, e(["Low", "veryHigh"]))
+    expect(Either.isRight(ok) && ok.right).toEqual({
+      name: "GreeterLevel",
+      doc: "",
+      values: [{ name: "LOW", value: "Low", doc: "" }, { name: "VERY_HIGH", value: "veryHigh", doc: "" }]
+    })
+    const clash = ToApi.enumSpec(n, e(["veryHigh", "VERY_HIGH"]))
+    expect(Either.isLeft(clash) && clash.left.message).toContain("members veryHigh and VERY_HIGH both become VERY_HIGH")
+  })
+
+  it("finds the objects that implement an interface: same functions, return types and arguments", () => {
+    const iface: Model.TypeDefData = {
+      kind: "INTERFACE_KIND",
+      optional: false,
+      asInterface: {
+        name: "Named",
+        description: "",
+        sourceModuleName: "",
+        functions: [fn("name", prim("STRING_KIND"), [{ name: "upper", typeDef: prim("BOOLEAN_KIND", true) }])]
+      }
+    }
+    const withIface: Model.ModuleDef = {
+      ...def,
+      interfaces: [iface],
+      objects: [
+        ...def.objects,
+        object("Dog", "", [fn("name", prim("STRING_KIND"), [
+          { name: "upper", typeDef: prim("BOOLEAN_KIND", true) },
+          { name: "extra", typeDef: prim("INTEGER_KIND", true) }
+        ])]),
+        object("Cat", "", [fn("name", prim("STRING_KIND"))]),
+        object("Rock", "", [fn("name", prim("INTEGER_KIND"), [{ name: "upper", typeDef: prim("BOOLEAN_KIND", true) }])]),
+        object("Bird", "", [fn("name", prim("STRING_KIND"), [
+          { name: "upper", typeDef: prim("BOOLEAN_KIND", true) },
+          { name: "required", typeDef: prim("INTEGER_KIND") }
+        ])])
+      ]
+    }
+    const n = ToApi.names("greeter", withIface)
+    expect(n.implementers("GreeterNamed")).toEqual(["GreeterDog"])
+    const spec = ToApi.toApiSpec("greeter", withIface, { call: () => Effect.succeed("null") }, "x")
+    if (Either.isLeft(spec)) throw spec.left
+    expect(spec.right.interfaces?.map((i) => i.name)).toEqual(["GreeterNamed"])
+    const dog = spec.right.objects?.find((o) => o.name === "GreeterDog")
+    expect(dog?.interfaces).toEqual(["GreeterNamed"])
+    expect(Object.keys(dog?.fields ?? {})).toContain("asGreeterNamed")
+    expect(spec.right.objects?.find((o) => o.name === "GreeterCat")?.interfaces).toEqual([])
+  })
 })
