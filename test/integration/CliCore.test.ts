@@ -57,7 +57,7 @@ describe("dirk core", () => {
 
     const unknown = await dirk(["core", "-q", "contaner"], { stateDir: state })
     expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toContain(`unknown function "contaner" for Query; available: version, default-platform, container,`)
+    expect(unknown.stderr).toContain(`unknown function "contaner" for Query; did you mean container?; available: version, default-platform, container,`)
     const missing = await dirk(["core", "-q", "container", "from"], { stateDir: state })
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain(`required flag --address not set for "from"`)
