@@ -29,20 +29,53 @@ export const functionArgs = Args.text({ name: "function" }).pipe(
   Args.repeated
 )
 
-/**
- * The static options as `dirk call --help` shows them.
- *
- * @category models
- */
-export const staticHelp = Output.table(["Option", "Description"], [
-  ["-m, --mod DIR", "Module directory (default \".\"; dagger.json is looked up from there upward); comes first"],
+/** The options `dirk call` and `dirk core` share, as their help shows them. */
+const chainOptions: ReadonlyArray<readonly [string, string]> = [
   ["-o, --output PATH", "Save the result to PATH (Directory/File exported, a Container as an OCI tarball, scalars written)"],
   ["-j, --json", "Print the result as JSON"],
   ["-q, --quiet", "Do not print progress on stderr"],
   ["-i, --interactive", "When an exec fails, open a shell in its container (needs a terminal)"],
   ["--explain-cache", "Say, for each op that ran, why it was not served from the cache"],
   ["-h, --help", "Show help (after a function: that function's flags)"]
-]) + "A function's own --flag wins over the option of the same name; the short forms are always these options.\n"
+]
+
+/**
+ * The static options of a command that chains functions, as its help shows them: `first` (its own), then the
+ * shared ones.
+ *
+ * @category models
+ */
+export const staticHelpOf = (first: ReadonlyArray<readonly [string, string]>): string =>
+  Output.table(["Option", "Description"], [...first, ...chainOptions].map(([a, b]) => [a, b])) +
+  "A function's own --flag wins over the option of the same name; the short forms are always these options.\n"
+
+/**
+ * The static options as `dirk call --help` shows them.
+ *
+ * @category models
+ */
+export const staticHelp = staticHelpOf([
+  ["-m, --mod DIR", "Module directory (default \".\"; dagger.json is looked up from there upward); comes first"]
+])
+
+/**
+ * Opens the session of a command that chains functions, with the leading options' progress, explain-cache and
+ * interactive settings, and runs `use` in it.
+ *
+ * @category handlers
+ */
+export const withChainSession = <A, R>(
+  engine: EngineShape,
+  io: CliIoShape,
+  leading: CallOptions.CallOptions,
+  use: (client: GraphQLClient) => Effect.Effect<A, CliError | ExecFailed, R>
+) =>
+  Effect.flatMap(Session.interactive(io, leading.interactive), (interactive) =>
+    Session.withSession(engine, io, {
+      progress: !leading.quiet && !leading.help,
+      explainCache: leading.explainCache,
+      interactive
+    }, use))
 
 /**
  * Runs a planned chain and prints (or saves) its result by the output rules.
@@ -148,12 +181,7 @@ export const call = (
     const path = yield* Path.Path
     const leading = CallOptions.leading(words)
     const dir = yield* ModuleLoader.findModuleRoot(path.resolve(io.cwd, leading.mod ?? "."))
-    const interactive = yield* Session.interactive(io, leading.interactive)
-    yield* Session.withSession(engine, io, {
-      progress: !leading.quiet && !leading.help,
-      explainCache: leading.explainCache,
-      interactive
-    }, (client) =>
+    yield* withChainSession(engine, io, leading, (client) =>
       Effect.gen(function*() {
         const module = yield* ModuleLoader.load(client, dir)
         const plan = yield* CallTree.plan(module, words, { staticHelp })

@@ -15,8 +15,6 @@ import { CliEngine } from "./CliEngine.js"
 import { type CliError, type ExecFailed, usage } from "./CliError.js"
 import { CliIo, type CliIoShape } from "./CliIo.js"
 import * as ModuleLoader from "./ModuleLoader.js"
-import * as Output from "./Output.js"
-import * as Session from "./Session.js"
 import * as TypeInfo from "./TypeInfo.js"
 
 /** @category args */
@@ -30,14 +28,7 @@ export const functionArgs = Args.text({ name: "function" }).pipe(
  *
  * @category models
  */
-export const staticHelp = Output.table(["Option", "Description"], [
-  ["-o, --output PATH", "Save the result to PATH (Directory/File exported, a Container as an OCI tarball, scalars written)"],
-  ["-j, --json", "Print the result as JSON"],
-  ["-q, --quiet", "Do not print progress on stderr"],
-  ["-i, --interactive", "When an exec fails, open a shell in its container (needs a terminal)"],
-  ["--explain-cache", "Say, for each op that ran, why it was not served from the cache"],
-  ["-h, --help", "Show help (after a function: that function's flags)"]
-]) + "A function's own --flag wins over the option of the same name; the short forms are always these options.\n"
+export const staticHelp = CallCommand.staticHelpOf([])
 
 /**
  * Plans the chain on the core schema, runs it and prints the result (or help). `words` are everything after
@@ -52,12 +43,7 @@ export const core = (
 ): Effect.Effect<void, CliError | ExecFailed, FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
   Effect.gen(function*() {
     const leading = CallOptions.leading(words)
-    const interactive = yield* Session.interactive(io, leading.interactive)
-    yield* Session.withSession(engine, io, {
-      progress: !leading.quiet && !leading.help,
-      explainCache: leading.explainCache,
-      interactive
-    }, (client) =>
+    yield* CallCommand.withChainSession(engine, io, leading, (client) =>
       Effect.gen(function*() {
         const schema = TypeInfo.coreSchema(yield* ModuleLoader.introspect(client))
         const plan = yield* CallTree.plan(schema, words, { staticHelp })

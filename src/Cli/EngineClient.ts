@@ -191,23 +191,10 @@ export const openSession = (
           path: "/session",
           headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }
         }, (res) => {
-          let buffered = ""
-          res.setEncoding("utf8")
-          res.on("data", (chunk: string) => {
-            buffered += chunk
-            for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-              const line = buffered.slice(0, nl)
-              buffered = buffered.slice(nl + 1)
-              let msg: { session?: SessionInfo; event?: ProgressEvent; error?: string }
-              try {
-                msg = JSON.parse(line)
-              } catch {
-                continue
-              }
-              if (msg.session !== undefined) settle(Effect.succeed({ info: msg.session, req }))
-              else if (msg.error !== undefined) settle(Effect.fail(new EngineError({ reason: "SessionFailed", detail: msg.error })))
-              else if (msg.event !== undefined) Queue.unsafeOffer(events, msg.event)
-            }
+          Protocol.onJsonLines<{ session?: SessionInfo; event?: ProgressEvent; error?: string }>(res, (msg) => {
+            if (msg.session !== undefined) settle(Effect.succeed({ info: msg.session, req }))
+            else if (msg.error !== undefined) settle(Effect.fail(new EngineError({ reason: "SessionFailed", detail: msg.error })))
+            else if (msg.event !== undefined) Queue.unsafeOffer(events, msg.event)
           })
           res.on("end", () => settle(Effect.fail(new EngineError({ reason: "SessionFailed", detail: "the engine closed the session before it opened" }))))
         })

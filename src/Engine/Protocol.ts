@@ -68,3 +68,29 @@ export interface PruneReport {
   readonly freedBytes: number
   readonly remainingBytes: number
 }
+
+/**
+ * Reads a stream of JSON lines (the session stream above, a module runner's replies): calls `onMessage` with each
+ * line parsed; blank and malformed lines are skipped.
+ *
+ * @category parsing
+ */
+export const onJsonLines = <A>(stream: NodeJS.ReadableStream, onMessage: (message: A) => void): void => {
+  let buffered = ""
+  stream.setEncoding("utf8")
+  stream.on("data", (chunk: string) => {
+    buffered += chunk
+    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
+      const line = buffered.slice(0, nl)
+      buffered = buffered.slice(nl + 1)
+      if (line.trim() === "") continue
+      let message: A
+      try {
+        message = JSON.parse(line) as A
+      } catch {
+        continue
+      }
+      onMessage(message)
+    }
+  })
+}

@@ -11,6 +11,7 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { QueryError } from "../Core/Errors.js"
+import * as Protocol from "../Engine/Protocol.js"
 import type { ContainerError, ContainerRuntime, RunResult, RunSpec } from "../Runtime/ContainerRuntime.js"
 
 /**
@@ -139,19 +140,10 @@ export const make = (runtime: ContainerRuntime["Type"], options: { readonly idle
           s.once("error", (e) => resume(Effect.fail(fail(key, `control socket: ${e.message}`))))
         })
         const entry: Entry = { key, dir, fiber, socket, pending: new Map(), log, busy: true, dead: false, lastUsed: Date.now() }
-        let buffered = ""
-        socket.setEncoding("utf8")
-        socket.on("data", (data: string) => {
-          buffered += data
-          for (let i = buffered.indexOf("\n"); i >= 0; i = buffered.indexOf("\n")) {
-            const line = buffered.slice(0, i)
-            buffered = buffered.slice(i + 1)
-            if (line === "") continue
-            const r = JSON.parse(line) as { id: string; error?: string; output: string }
-            const d = entry.pending.get(r.id)
-            entry.pending.delete(r.id)
-            if (d !== undefined) Deferred.unsafeDone(d, Exit.succeed({ error: r.error ?? undefined, output: r.output }))
-          }
+        Protocol.onJsonLines<{ id: string; error?: string | null; output: string }>(socket, (r) => {
+          const d = entry.pending.get(r.id)
+          entry.pending.delete(r.id)
+          if (d !== undefined) Deferred.unsafeDone(d, Exit.succeed({ error: r.error ?? undefined, output: r.output }))
         })
         socket.on("close", () => {
           entry.dead = true

@@ -466,6 +466,40 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         (signal) => container.commit({ abortSignal: signal }) as Promise<{ readonly Id: string }>
       ).pipe(Effect.map((result) => result.Id))
 
+    /**
+     * The create options of a container that runs `spec` (no entrypoint: `args` is the whole argv): with a TTY (a
+     * terminal, `TERM=xterm` added) or without, and with stdin open or not.
+     */
+    const containerOptions = (spec: RunSpec, o: { readonly tty: boolean; readonly stdin: boolean }): Dockerode.ContainerCreateOptions => ({
+      Image: spec.image,
+      Entrypoint: [],
+      Cmd: [...spec.args],
+      Env: o.tty ? [...spec.env, "TERM=xterm"] : [...spec.env],
+      ...(spec.workdir.length > 0 ? { WorkingDir: spec.workdir } : {}),
+      ...(spec.user.length > 0 ? { User: spec.user } : {}),
+      Labels: { ...spec.labels },
+      Tty: o.tty,
+      AttachStdin: o.stdin,
+      AttachStdout: true,
+      AttachStderr: true,
+      OpenStdin: o.stdin,
+      StdinOnce: o.stdin,
+      HostConfig: {
+        Binds: spec.binds.map((bind) =>
+          `${bind.source}:${bind.target}:${bind.readOnly ? "ro" : "rw"}${bind.volume !== undefined ? ",nocopy" : ""}`
+        ),
+        ...(spec.tmpfs !== undefined && spec.tmpfs.length > 0
+          ? {
+            Tmpfs: Object.fromEntries(spec.tmpfs.map((path) => {
+              const size = spec.tmpfsSize?.[path]
+              return [path, size !== undefined && size > 0 ? `rw,exec,size=${size}` : "rw,exec"]
+            }))
+          }
+          : {}),
+        NetworkMode: spec.network ?? "none"
+      }
+    })
+
     const run = Effect.fn("ContainerRuntime.run")(function*(spec: RunSpec) {
       const withStdin = spec.stdin !== undefined
       const ctx = (detail: string, containerId: string): CallContext => ({
@@ -478,35 +512,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         discard: true
       })
       return yield* Effect.scoped(Effect.gen(function*() {
-        const container = yield* createContainer({
-          Image: spec.image,
-          Entrypoint: [],
-          Cmd: [...spec.args],
-          Env: [...spec.env],
-          ...(spec.workdir.length > 0 ? { WorkingDir: spec.workdir } : {}),
-          ...(spec.user.length > 0 ? { User: spec.user } : {}),
-          Labels: { ...spec.labels },
-          Tty: false,
-          AttachStdin: withStdin,
-          AttachStdout: true,
-          AttachStderr: true,
-          OpenStdin: withStdin,
-          StdinOnce: withStdin,
-          HostConfig: {
-            Binds: spec.binds.map((bind) =>
-              `${bind.source}:${bind.target}:${bind.readOnly ? "ro" : "rw"}${bind.volume !== undefined ? ",nocopy" : ""}`
-            ),
-            ...(spec.tmpfs !== undefined && spec.tmpfs.length > 0
-              ? {
-                Tmpfs: Object.fromEntries(spec.tmpfs.map((path) => {
-                  const size = spec.tmpfsSize?.[path]
-                  return [path, size !== undefined && size > 0 ? `rw,exec,size=${size}` : "rw,exec"]
-                }))
-              }
-              : {}),
-            NetworkMode: spec.network ?? "none"
-          }
-        })
+        const container = yield* createContainer(containerOptions(spec, { tty: false, stdin: withStdin }))
         const id = container.id
 
         // Attach before start, so that no output is lost.
@@ -585,30 +591,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         discard: true
       })
       return yield* Effect.scoped(Effect.gen(function*() {
-        const container = yield* createContainer({
-          Image: spec.image,
-          Entrypoint: [],
-          Cmd: [...spec.args],
-          Env: [...spec.env, "TERM=xterm"],
-          ...(spec.workdir.length > 0 ? { WorkingDir: spec.workdir } : {}),
-          ...(spec.user.length > 0 ? { User: spec.user } : {}),
-          Labels: { ...spec.labels },
-          Tty: true,
-          AttachStdin: true,
-          AttachStdout: true,
-          AttachStderr: true,
-          OpenStdin: true,
-          StdinOnce: true,
-          HostConfig: {
-            Binds: spec.binds.map((bind) =>
-              `${bind.source}:${bind.target}:${bind.readOnly ? "ro" : "rw"}${bind.volume !== undefined ? ",nocopy" : ""}`
-            ),
-            ...(spec.tmpfs !== undefined && spec.tmpfs.length > 0
-              ? { Tmpfs: Object.fromEntries(spec.tmpfs.map((path) => [path, "rw,exec"])) }
-              : {}),
-            NetworkMode: spec.network ?? "none"
-          }
-        })
+        const container = yield* createContainer(containerOptions(spec, { tty: true, stdin: true }))
         const id = container.id
         yield* attach(id)
         // the client starts it: wait until it has started and exited (a created container has not run yet)
