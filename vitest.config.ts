@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: "forks",
+    // engines started by tests keep no spare module runner (a container warming up per engine) unless a test asks
+    env: { DIRK_MODULE_SPARE: "0" },
     globalSetup: ["test/support/globalSetup.ts"]
   }
 })

@@ -12,7 +12,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fmtMs, loadavg, met, out, root, type Row } from "./support.js"
 
-const all = ["startup", "cached-pipeline", "cached-context", "cold-exec", "resync", "parallel-execs", "cache-hit"]
+const all = ["startup", "cached-pipeline", "cached-context", "cold-exec", "resync", "parallel-execs", "cache-hit", "modules"]
 const known = [...all, "engine-profile", "filepath"]
 
 const main = () => {

@@ -144,6 +144,8 @@ export interface Developed {
   readonly written: ReadonlyArray<string>
   /** The npm dependencies installed (besides the SDK). */
   readonly dependencies: ReadonlyArray<string>
+  /** Whether the module depends on other modules (their bindings need the engine: `writeDeclarations`). */
+  readonly hasModuleDependencies: boolean
 }
 
 /**
@@ -205,7 +207,7 @@ export const develop = (
     if (parsed.sdk === undefined) written.push(...yield* writeTemplate(sourceDir, parsed.name, sdk))
     written.push(...yield* generate(sourceDir, sdk))
     const dependencies = yield* installDependencies(parsed.name, sourceDir, options.stateDir)
-    return { name: parsed.name, sourceDir, written, dependencies }
+    return { name: parsed.name, sourceDir, written, dependencies, hasModuleDependencies: parsed.dependencies.length > 0 }
   })
 
 /**
@@ -263,3 +265,32 @@ export const installDependencies = (
     })
     return names
   }).pipe(Effect.mapError((e) => (e._tag === "CliError" ? e : moduleError(e.message))))
+
+/**
+ * Where `dirk develop` writes the declarations of a module's dependencies (beside its code, so that a tsconfig that
+ * includes `src` sees them).
+ *
+ * @category constants
+ */
+export const declarationsFile = (sourceDir: string): string => path.join(sourceDir, "src", "dependencies.gen.d.ts")
+
+/**
+ * Writes the declarations of the module's dependencies (`text`, from the engine), or removes an earlier file when
+ * there are none (`text` empty). Returns what changed: `wrote`, `removed` or nothing.
+ *
+ * @category constructors
+ */
+export const writeDeclarations = (sourceDir: string, text: string): Effect.Effect<"wrote" | "removed" | undefined, CliError> =>
+  io(`cannot write ${declarationsFile(sourceDir)}`, () => {
+    const file = declarationsFile(sourceDir)
+    const existing = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined
+    if (text === "") {
+      if (existing === undefined) return undefined
+      fs.rmSync(file)
+      return "removed"
+    }
+    if (existing === text) return undefined
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, text)
+    return "wrote"
+  })

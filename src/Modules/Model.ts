@@ -236,6 +236,11 @@ export interface SourceInfo {
   readonly dependencies: ReadonlyArray<DependencyInfo>
   /** For a module fetched from git: `repo@commit`. */
   readonly origin?: string | undefined
+  /**
+   * For a module fetched from git (or a local dependency inside one): the checkout, its context directory (the
+   * checkout keeps no `.git` to find it by).
+   */
+  readonly contextRoot?: string | undefined
 }
 
 /**

@@ -20,6 +20,8 @@ export interface ModuleOps {
   readonly register: (source: Model.SourceInfo, ctx: Api.ClientContext) => Effect.Effect<Model.ModuleDef, ApiError>
   /** Installs the module into the calling client's schema (once per client and source digest). */
   readonly serve: (source: Model.SourceInfo, ctx: Api.ClientContext) => Effect.Effect<void, ApiError>
+  /** TypeScript declarations of the API of the module's dependencies ("" without dependencies). */
+  readonly declarations: (source: Model.SourceInfo, ctx: Api.ClientContext) => Effect.Effect<string, ApiError>
 }
 
 const arg = (type: string, doc: string, def?: unknown): Api.ArgSpec =>
@@ -83,6 +85,13 @@ export const make = (ops: ModuleOps): Api.ApiSpec => ({
         sourceSubpath: leaf<Model.SourceInfo>("String!", "The path, relative to the context directory, that contains the module's source code.", (s) => s.source),
         configExists: leaf<Model.SourceInfo>("Boolean!", "Whether an existing dagger.json for the module was found.", () => true),
         digest: leaf<Model.SourceInfo>("String!", "A content-hash of the module source.", (s) => s.contentDigest),
+        dirkDependencyDeclarations: {
+          kind: "leaf",
+          type: "String!",
+          doc: "dirk: TypeScript declarations of the API of the module's dependencies (`dag.<dependency>()` and their types, " +
+            "augmenting `@dagger.io/dagger`), as `dirk develop` writes them; empty without dependencies.",
+          run: (p: Api.Value<Model.SourceInfo>, _a, ctx) => ops.declarations(p.state, ctx)
+        },
         asModule: {
           kind: "chain",
           type: "Module!",

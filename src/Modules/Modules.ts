@@ -18,7 +18,7 @@ import { Solver } from "../Dag/Solver.js"
 import * as Snapshots from "../Dag/Snapshots.js"
 import { ExtraSpecs } from "../Engine/EngineLive.js"
 import { ContainerRuntime } from "../Runtime/ContainerRuntime.js"
-import type * as Bindings from "./Bindings.js"
+import * as Bindings from "./Bindings.js"
 import * as CachePolicy from "./CachePolicy.js"
 import type * as CallContext from "./CallContext.js"
 import * as ContextPath from "./ContextPath.js"
@@ -113,7 +113,19 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
 
     const idleSeconds = yield* Config.number("DIRK_MODULE_IDLE").pipe(Config.withDefault(300))
     const maxWorkers = yield* Config.integer("DIRK_MODULE_WORKERS").pipe(Config.withDefault(8))
-    const pool = yield* WarmPool.make(runtime, { idleMs: idleSeconds * 1000, maxWorkers: Math.max(1, maxWorkers) })
+    const spare = yield* Config.boolean("DIRK_MODULE_SPARE").pipe(Config.withDefault(true))
+    // the workers' /src directories, beside the snapshots they link to (one engine per state dir: leftovers go)
+    const srcRoot = path.join(yield* Snapshots.stateDir, "modules-run")
+    yield* Effect.sync(() => fs.rmSync(srcRoot, { recursive: true, force: true }))
+    const pool = yield* WarmPool.make(runtime, { idleMs: idleSeconds * 1000, maxWorkers: Math.max(1, maxWorkers), srcRoot })
+    if (spare) {
+      // a warm runner for the next module loaded (in the background: the engine does not wait for it)
+      yield* Effect.forkScoped(
+        Runtime.enableSpare(config, runtime, pool).pipe(
+          Effect.catchAllCause((cause) => Effect.logDebug("no spare module runner", cause))
+        )
+      )
+    }
 
     const registrations: MemoMap<Model.ModuleDef> = new Map()
     const calls: MemoMap<string> = new Map()
@@ -202,7 +214,8 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
             ? imported.contentDigest
             : "sha256:" + hash([imported.contentDigest, dependencies.map((d) => [d.name, d.source.identity])]),
           dependencies,
-          origin
+          origin,
+          contextRoot: checkoutRoot
         } satisfies Model.SourceInfo
       })
 
@@ -312,7 +325,7 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
         if (arg.typeDef.kind !== "OBJECT_KIND" || (type !== "Directory" && type !== "File")) {
           return yield* fail(`only Directory and File arguments can have a defaultPath`)
         }
-        const context = ContextPath.contextDir(source.dir)
+        const context = source.contextRoot ?? ContextPath.contextDir(source.dir)
         const resolved = ContextPath.resolve(context, source.dir, arg.defaultPath)
         if (Either.isLeft(resolved)) return yield* fail(resolved.left)
         const abs = resolved.right
@@ -386,7 +399,9 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
         served.add(key)
       }).pipe(Effect.withSpan("Modules.serve", { attributes: { module: source.name } }))
 
-    const ops: ModuleSource.ModuleOps = { load, register, serve }
+    const declarations = (source: Model.SourceInfo, ctx: Api.ClientContext) =>
+      Effect.map(runtimeDeps(source, ctx), (d) => (d.bindings.length === 0 ? "" : Bindings.declarations(d.bindings)))
+    const ops: ModuleSource.ModuleOps = { load, register, serve, declarations }
     /** The module API and `moduleSource`: every client of every session gets it. */
     const moduleSpecs: ReadonlyArray<Api.ApiSpec> = [TypeDefs.spec, ModuleSource.make(ops)]
 

@@ -3,14 +3,17 @@
  * module identity (`WarmPool.ts`, `WarmRunner.ts`) serves its registration and its calls, one at a time.
  *
  * Layout inside the container (no network; everything bound read-only but `/run/dirk`):
- * - `/src/<dir>`: the module directory (a snapshot of it);
+ * - `/src`: a host directory of the worker (`WarmPool.Dirs.src`), filled on the host (so that a spare worker,
+ *   started before it knows its module, can be given one): `/src/<dir>`, the module directory (hard links to its
+ *   snapshot's files);
  * - `/node_modules`: the engine's own node_modules (`@dagger.io/dagger`, `tsx`, `typescript`), found by ESM
  *   resolution from the module's files; with dependencies, the SDK's `client.gen.js` is a generated copy that adds
  *   their bindings (`Bindings.ts`);
- * - `/src/node_modules`: the module's own npm dependencies, when it has any (installed on the host by
- *   `Dependencies.ts`; they take precedence over the engine's);
+ * - `/src/node_modules`: a link to the module's own npm dependencies, when it has any (installed on the host by
+ *   `Dependencies.ts` under the directory bound at `/dirk/npm`; they take precedence over the engine's);
  * - `/src/__dirk`: generated files: `client.gen.ts` (empty classes named after the core and dependency types, which
- *   the SDK's scan needs), `warm.mjs` (the runner, with every `.ts` file under the module's `src/`), `tsconfig.json`;
+ *   the SDK's scan needs), `warm.mjs` (the runner), `warmup.ts` (what a spare runner warms up with),
+ *   `tsconfig.json`;
  * - `/run/dirk`: the runner's control socket and each call's own API socket (the SDK dials
  *   `127.0.0.1:$port`: the runner relays a loopback port to the call's socket).
  */
@@ -20,7 +23,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type * as Api from "../Core/Api.js"
 import { type ApiError, QueryError } from "../Core/Errors.js"
-import { type ContainerError, ContainerRuntime } from "../Runtime/ContainerRuntime.js"
+import { type ContainerError, ContainerRuntime, type RunSpec } from "../Runtime/ContainerRuntime.js"
 import * as Bindings from "./Bindings.js"
 import * as CallContext from "./CallContext.js"
 import * as Dependencies from "./Dependencies.js"
@@ -186,6 +189,8 @@ const sdkClientGen = "@dagger.io/dagger/dist/src/api/client.gen.js"
  */
 export interface Layout {
   readonly genDir: string
+  /** The module's snapshot (host). */
+  readonly snapshot: string
   readonly moduleMount: string
   readonly workdir: string
   readonly files: ReadonlyArray<string>
@@ -209,7 +214,7 @@ export const prepare = (config: RuntimeConfig, source: Model.SourceInfo, deps: D
       if (rels.length === 0) throw new Error(`${path.join(source.dir, srcRel)}: no TypeScript files`)
       const files = [...rels.map((r) => path.posix.join(moduleMount, srcRel, r)), "/src/__dirk/client.gen.ts"]
       const genDir = path.join(config.genRoot, (deps.identity ?? source.contentDigest).replace(/^sha256:/, "").slice(0, 32))
-      if (!fs.existsSync(path.join(genDir, "warm.mjs"))) {
+      if (!fs.existsSync(path.join(genDir, "client.gen.ts"))) {
         const tmp = `${genDir}.tmp${process.pid}${Math.random().toString(36).slice(2)}`
         fs.mkdirSync(tmp, { recursive: true })
         const dts = fs.readFileSync(path.join(config.nodeModules, "@dagger.io/dagger/dist/src/api/client.gen.d.ts"), "utf8")
@@ -219,9 +224,6 @@ export const prepare = (config: RuntimeConfig, source: Model.SourceInfo, deps: D
           const original = fs.readFileSync(path.join(config.nodeModules, sdkClientGen), "utf8")
           fs.writeFileSync(path.join(tmp, "sdk-client.gen.js"), original + Bindings.runtimeSource(deps.bindings))
         }
-        fs.writeFileSync(path.join(tmp, "tsconfig.json"), tsconfig)
-        fs.writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ type: "module" }))
-        fs.writeFileSync(path.join(tmp, "warm.mjs"), WarmRunner.source(files))
         try {
           fs.renameSync(tmp, genDir)
         } catch {
@@ -230,6 +232,7 @@ export const prepare = (config: RuntimeConfig, source: Model.SourceInfo, deps: D
       }
       return {
         genDir,
+        snapshot: source.snapshot,
         moduleMount,
         workdir: path.posix.join(moduleMount, source.source.split(path.sep).join("/")),
         files,
@@ -237,6 +240,112 @@ export const prepare = (config: RuntimeConfig, source: Model.SourceInfo, deps: D
       }
     },
     catch: (e) => new QueryError({ reason: "InvalidArgument", detail: `module ${source.name}: ${e instanceof Error ? e.message : String(e)}` })
+  })
+
+/**
+ * Writes what every worker's `/src/__dirk` holds: the runner, its warm-up module, the tsconfig, and `clientGenTs`.
+ *
+ * @category generated
+ */
+export const fillBase = (src: string, clientGenTs: string): void => {
+  const gen = path.join(src, "__dirk")
+  fs.mkdirSync(gen, { recursive: true })
+  fs.writeFileSync(path.join(gen, "client.gen.ts"), clientGenTs)
+  fs.writeFileSync(path.join(gen, "tsconfig.json"), tsconfig)
+  fs.writeFileSync(path.join(gen, "package.json"), JSON.stringify({ type: "module" }))
+  fs.writeFileSync(path.join(gen, "warm.mjs"), WarmRunner.source())
+  fs.writeFileSync(path.join(gen, "warmup.ts"), WarmRunner.warmupSource)
+}
+
+/**
+ * Puts a module into a worker's `/src`: its generated `client.gen.ts`, its directory (hard links to the snapshot's
+ * files, copies across filesystems) and a link to its npm dependencies (`npmDeps`, a directory under
+ * `config.depsRoot`, seen at `/dirk/npm` in the container).
+ *
+ * @category generated
+ */
+export const fillModule = (config: RuntimeConfig, layout: Layout, npmDeps: string | undefined) => (src: string): void => {
+  fillBase(src, fs.readFileSync(path.join(layout.genDir, "client.gen.ts"), "utf8"))
+  linkTree(layout.snapshot, path.join(src, layout.moduleMount.slice("/src/".length)))
+  if (npmDeps !== undefined) {
+    const rel = path.relative(config.depsRoot, npmDeps)
+    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`${npmDeps} is not under ${config.depsRoot}`)
+    fs.symlinkSync(path.posix.join(npmMount, rel.split(path.sep).join("/")), path.join(src, "node_modules"))
+  }
+}
+
+/** Where `config.depsRoot` is in the container. */
+const npmMount = "/dirk/npm"
+
+/** A copy of the tree at `from` made of hard links (copies where a link cannot be made), at `to`. */
+const linkTree = (from: string, to: string): void => {
+  fs.mkdirSync(to, { recursive: true })
+  for (const e of fs.readdirSync(from, { withFileTypes: true })) {
+    const a = path.join(from, e.name)
+    const b = path.join(to, e.name)
+    if (e.isDirectory()) linkTree(a, b)
+    else if (e.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(a), b)
+    else if (e.isFile()) {
+      try {
+        fs.linkSync(a, b)
+      } catch {
+        fs.copyFileSync(a, b)
+      }
+    }
+  }
+}
+
+/**
+ * The container of a worker: the runner under tsx in the Node image, `/src` and `/run/dirk` from `dirs`; with
+ * `clientGen`, the SDK's `client.gen.js` replaced by it (a module with dependencies); with `warmup`, a spare that
+ * warms up before it listens.
+ *
+ * @category running
+ */
+export const workerSpec = (
+  config: RuntimeConfig,
+  image: { readonly imageId: string; readonly config: { readonly env: ReadonlyArray<string> } },
+  options: { readonly moduleName: string; readonly clientGen?: string | undefined; readonly warmup?: boolean }
+) =>
+(dirs: WarmPool.Dirs): RunSpec => ({
+  image: image.imageId,
+  args: ["node", "/node_modules/tsx/dist/cli.mjs", "--no-deprecation", "--tsconfig", "/src/__dirk/tsconfig.json", "/src/__dirk/warm.mjs"],
+  env: [
+    ...image.config.env.filter((e) => !e.startsWith("DAGGER_")),
+    "NO_COLOR=1",
+    ...(options.warmup === true ? ["DIRK_RUNNER_WARMUP=1"] : [])
+  ],
+  workdir: "/src",
+  user: "",
+  binds: [
+    { source: config.nodeModules, target: "/node_modules", readOnly: true },
+    ...(options.clientGen === undefined ? [] : [{ source: options.clientGen, target: `/node_modules/${sdkClientGen}`, readOnly: true }]),
+    { source: config.depsRoot, target: npmMount, readOnly: true },
+    { source: dirs.src, target: "/src", readOnly: true },
+    { source: dirs.run, target: "/run/dirk", readOnly: false }
+  ],
+  tmpfs: ["/tmp"],
+  network: "none",
+  commit: false,
+  labels: { "dirk.module": options.moduleName }
+})
+
+/**
+ * Keeps a spare worker ready in `pool` (warm, for the next module without dependency bindings that needs a new
+ * worker). Fails when the Node image is not there.
+ *
+ * @category running
+ */
+export const enableSpare = (config: RuntimeConfig, runtime: ContainerRuntime["Type"], pool: WarmPool.Pool) =>
+  Effect.gen(function*() {
+    const image = yield* runtime.resolveImage(config.image)
+    const dts = fs.readFileSync(path.join(config.nodeModules, "@dagger.io/dagger/dist/src/api/client.gen.d.ts"), "utf8")
+    const core = clientGen(dts)
+    fs.mkdirSync(config.depsRoot, { recursive: true })
+    yield* pool.enableSpare({
+      spec: workerSpec(config, image, { moduleName: "(spare)", warmup: true }),
+      fill: (src) => fillBase(src, core)
+    })
   })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -292,32 +401,13 @@ export const run = (
       const npmRequest = yield* Dependencies.read(path.join(source.snapshot, source.source), path.join(source.dir, source.source))
       const npmDeps = npmRequest === undefined ? undefined : yield* Dependencies.install(source.name, npmRequest, config.depsRoot)
       const image = yield* runtime.resolveImage(config.image).pipe(Effect.mapError(containerFailure(source.name)))
-      const worker = yield* pool.acquire(`${source.name}@${layout.genDir}`, (dir) => ({
-        image: image.imageId,
-        args: [
-          "node",
-          "/node_modules/tsx/dist/cli.mjs",
-          "--no-deprecation",
-          "--tsconfig",
-          "/src/__dirk/tsconfig.json",
-          "/src/__dirk/warm.mjs"
-        ],
-        env: [...image.config.env.filter((e) => !e.startsWith("DAGGER_")), "NO_COLOR=1"],
-        workdir: layout.workdir,
-        user: "",
-        binds: [
-          { source: source.snapshot, target: layout.moduleMount, readOnly: true },
-          { source: config.nodeModules, target: "/node_modules", readOnly: true },
-          ...(layout.clientGen === undefined ? [] : [{ source: layout.clientGen, target: `/node_modules/${sdkClientGen}`, readOnly: true }]),
-          ...(npmDeps === undefined ? [] : [{ source: npmDeps, target: "/src/node_modules", readOnly: true }]),
-          { source: layout.genDir, target: "/src/__dirk", readOnly: true },
-          { source: dir, target: "/run/dirk", readOnly: false }
-        ],
-        tmpfs: ["/tmp"],
-        network: "none",
-        commit: false,
-        labels: { "dirk.module": source.name }
-      }))
+      yield* Effect.sync(() => fs.mkdirSync(config.depsRoot, { recursive: true }))
+      const worker = yield* pool.acquire(`${source.name}@${layout.genDir}`, {
+        spec: workerSpec(config, image, { moduleName: source.name, clientGen: layout.clientGen }),
+        fill: fillModule(config, layout, npmDeps),
+        // a spare has the SDK loaded already: it cannot take a client with dependency bindings
+        spare: layout.clientGen === undefined
+      })
       // a client of the caller's session for this call only: core, the module API and the module's dependencies
       // (never the caller's other modules), with `call` as its context
       const socketName = `${callKey}.sock`
@@ -327,7 +417,14 @@ export const run = (
         workdir: source.dir,
         socketPath: path.join(worker.dir, socketName)
       })
-      const reply = yield* worker.send({ id: callKey, socket: `/run/dirk/${socketName}`, token: nested.token, moduleName: source.name })
+      const reply = yield* worker.send({
+        id: callKey,
+        socket: `/run/dirk/${socketName}`,
+        token: nested.token,
+        moduleName: source.name,
+        files: layout.files,
+        workdir: layout.workdir
+      })
       const outcome = yield* call.outcome.get
       if (Option.isSome(outcome)) {
         const o = outcome.value

@@ -4,6 +4,13 @@
  * starts one; workers idle for `DIRK_MODULE_IDLE` seconds (default 300) are stopped, at most `DIRK_MODULE_WORKERS`
  * (default 8) live at once (the least recently used idle one makes room), and all of them end with the engine
  * (their containers are removed like every container the engine runs, also by the next engine after a crash).
+ *
+ * Each worker has two host directories: `run` (bound read-write at `/run/dirk`: the control socket, the calls'
+ * sockets) and `src` (bound read-only at `/src`: the module's files, filled on the host). Because `src` is filled on
+ * the host, a worker can be started before it knows its module: the pool keeps one such spare (when
+ * {@link Pool.enableSpare} was called), already warm, and gives it to the next module that needs a new worker and
+ * can use one (`spare: true`: a module whose runtime needs nothing bound besides `/src`); a new spare is then started
+ * in the background. The spare is not stopped for being idle.
  */
 import { Deferred, Duration, Effect, Exit, Fiber, Option, Scope } from "effect"
 import * as fs from "node:fs"
@@ -35,6 +42,32 @@ export interface Request {
   readonly socket: string
   readonly token: string
   readonly moduleName: string
+  /** The module's TypeScript files and working directory (container paths). */
+  readonly files: ReadonlyArray<string>
+  readonly workdir: string
+}
+
+/**
+ * The host directories of a worker.
+ *
+ * @category models
+ */
+export interface Dirs {
+  /** Bound read-write at `/run/dirk` (the control socket, the calls' sockets). */
+  readonly run: string
+  /** Bound read-only at `/src` (the module's files, written on the host). */
+  readonly src: string
+}
+
+/**
+ * How to start a worker: its container, and what its `/src` holds (written before the container starts, or when a
+ * spare is given to the module).
+ *
+ * @category models
+ */
+export interface Launch {
+  readonly spec: (dirs: Dirs) => RunSpec
+  readonly fill: (src: string) => void
 }
 
 /**
@@ -48,9 +81,13 @@ export interface Worker {
   readonly send: (request: Request) => Effect.Effect<Reply, QueryError>
 }
 
+/** The key of the spare worker. */
+const SPARE = "(spare)"
+
 interface Entry {
-  readonly key: string
+  key: string
   readonly dir: string
+  readonly src: string
   readonly fiber: Fiber.RuntimeFiber<RunResult, ContainerError>
   readonly socket: net.Socket
   readonly pending: Map<string, Deferred.Deferred<Reply, QueryError>>
@@ -58,6 +95,10 @@ interface Entry {
   busy: boolean
   dead: boolean
   lastUsed: number
+}
+
+const removeDirs = (dirs: { readonly run?: string; readonly dir?: string; readonly src: string }): void => {
+  for (const d of [dirs.run ?? dirs.dir, dirs.src]) if (d !== undefined) fs.rmSync(d, { recursive: true, force: true })
 }
 
 const tailOf = (log: ReadonlyArray<string>, lines = 30): string => log.join("").trimEnd().split("\n").slice(-lines).join("\n")
@@ -68,7 +109,15 @@ const tailOf = (log: ReadonlyArray<string>, lines = 30): string => log.join("").
  *
  * @category constructors
  */
-export const make = (runtime: ContainerRuntime["Type"], options: { readonly idleMs: number; readonly maxWorkers: number }) =>
+export const make = (
+  runtime: ContainerRuntime["Type"],
+  options: {
+    readonly idleMs: number
+    readonly maxWorkers: number
+    /** Where the workers' `src` directories are made (beside the snapshots they are linked from). */
+    readonly srcRoot: string
+  }
+) =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const entries: Array<Entry> = []
@@ -80,7 +129,7 @@ export const make = (runtime: ContainerRuntime["Type"], options: { readonly idle
         if (i >= 0) entries.splice(i, 1)
         e.socket.destroy()
         yield* Fiber.interrupt(e.fiber)
-        yield* Effect.sync(() => fs.rmSync(e.dir, { recursive: true, force: true }))
+        yield* Effect.sync(() => removeDirs(e))
       })
 
     yield* Effect.addFinalizer(() => Effect.forEach([...entries], stop, { discard: true, concurrency: "unbounded" }))
@@ -89,7 +138,7 @@ export const make = (runtime: ContainerRuntime["Type"], options: { readonly idle
     yield* Effect.forkIn(
       Effect.gen(function*() {
         const now = Date.now()
-        const idle = entries.filter((e) => !e.busy && now - e.lastUsed > options.idleMs)
+        const idle = entries.filter((e) => !e.busy && e.key !== SPARE && now - e.lastUsed > options.idleMs)
         yield* Effect.forEach(idle, stop, { discard: true })
       }).pipe(Effect.delay(Duration.millis(Math.min(30_000, Math.max(1_000, options.idleMs / 2)))), Effect.forever),
       scope
@@ -98,8 +147,8 @@ export const make = (runtime: ContainerRuntime["Type"], options: { readonly idle
     const fail = (key: string, detail: string) =>
       new QueryError({ reason: "Module", detail: `module ${key.split("@")[0]}: the module runtime ${detail}` })
 
-    /** Starts a worker's container in `dir` and waits until its runner listens; an interruption stops it. */
-    const launch = (key: string, dir: string, spec: (dir: string) => RunSpec): Effect.Effect<Entry, QueryError> =>
+    /** Starts a worker's container and waits until its runner listens; an interruption stops it. */
+    const launch = (key: string, dirs: Dirs, spec: (dirs: Dirs) => RunSpec): Effect.Effect<Entry, QueryError> =>
       Effect.gen(function*() {
         const log: Array<string> = []
         let logBytes = 0
@@ -109,13 +158,14 @@ export const make = (runtime: ContainerRuntime["Type"], options: { readonly idle
           while (logBytes > 64 * 1024 && log.length > 1) logBytes -= Buffer.byteLength(log.shift()!)
         }
         // interruptible whatever the caller's region: the pool stops it when it is idle or the engine ends
-        const fiber = yield* Effect.forkIn(Effect.interruptible(runtime.run({ ...spec(dir), onOutput })), scope)
-        const cleanup = Fiber.interrupt(fiber).pipe(Effect.zipRight(Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))))
-        return yield* ready(key, dir, fiber, log).pipe(Effect.onInterrupt(() => cleanup), Effect.tapError(() => cleanup))
+        const fiber = yield* Effect.forkIn(Effect.interruptible(runtime.run({ ...spec(dirs), onOutput })), scope)
+        const cleanup = Fiber.interrupt(fiber).pipe(Effect.zipRight(Effect.sync(() => removeDirs(dirs))))
+        return yield* ready(key, dirs, fiber, log).pipe(Effect.onInterrupt(() => cleanup), Effect.tapError(() => cleanup))
       })
 
-    const ready = (key: string, dir: string, fiber: Fiber.RuntimeFiber<RunResult, ContainerError>, log: Array<string>) =>
+    const ready = (key: string, dirs: Dirs, fiber: Fiber.RuntimeFiber<RunResult, ContainerError>, log: Array<string>) =>
       Effect.gen(function*() {
+        const dir = dirs.run
         // ready: the runner wrote its pid after listening on the control socket
         const readyFile = path.join(dir, "ready")
         const deadline = Date.now() + 120_000
@@ -139,7 +189,7 @@ export const make = (runtime: ContainerRuntime["Type"], options: { readonly idle
           s.once("connect", () => resume(Effect.succeed(s)))
           s.once("error", (e) => resume(Effect.fail(fail(key, `control socket: ${e.message}`))))
         })
-        const entry: Entry = { key, dir, fiber, socket, pending: new Map(), log, busy: true, dead: false, lastUsed: Date.now() }
+        const entry: Entry = { key, dir, src: dirs.src, fiber, socket, pending: new Map(), log, busy: true, dead: false, lastUsed: Date.now() }
         Protocol.onJsonLines<{ id: string; error?: string | null; output: string }>(socket, (r) => {
           const d = entry.pending.get(r.id)
           entry.pending.delete(r.id)
@@ -162,7 +212,7 @@ export const make = (runtime: ContainerRuntime["Type"], options: { readonly idle
         return entry
       })
 
-    const start = (key: string, spec: (dir: string) => RunSpec): Effect.Effect<Entry, QueryError> =>
+    const start = (key: string, launchWith: Launch): Effect.Effect<Entry, QueryError> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           // make room: the least recently used idle worker goes
@@ -171,13 +221,79 @@ export const make = (runtime: ContainerRuntime["Type"], options: { readonly idle
             if (idle === undefined) break
             yield* stop(idle)
           }
-          const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-warm-"))
-          fs.chmodSync(dir, 0o777)
-          return yield* restore(launch(key, dir, spec)).pipe(
-            Effect.onError(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
-          )
+          const dirs = yield* makeDirs(key, launchWith)
+          return yield* restore(launch(key, dirs, launchWith.spec)).pipe(Effect.onError(() => Effect.sync(() => removeDirs(dirs))))
         })
       )
+
+    const makeDirs = (key: string, launchWith: Launch): Effect.Effect<Dirs, QueryError> =>
+      Effect.try({
+        try: () => {
+          const run = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-warm-"))
+          fs.chmodSync(run, 0o777)
+          try {
+            fs.mkdirSync(options.srcRoot, { recursive: true })
+            const src = fs.mkdtempSync(path.join(options.srcRoot, "src-"))
+            fs.chmodSync(src, 0o755)
+            const dirs = { run, src }
+            try {
+              launchWith.fill(src)
+            } catch (e) {
+              removeDirs(dirs)
+              throw e
+            }
+            return dirs
+          } catch (e) {
+            fs.rmSync(run, { recursive: true, force: true })
+            throw e
+          }
+        },
+        catch: (e) => fail(key, `could not be prepared: ${e instanceof Error ? e.message : String(e)}`)
+      })
+
+    // the spare: a worker started before it knows its module
+    let spareLaunch: Launch | undefined
+    let spare: Fiber.RuntimeFiber<Entry, QueryError> | undefined
+
+    const startSpare: Effect.Effect<void> = Effect.suspend(() => {
+      if (spareLaunch === undefined || spare !== undefined) return Effect.void
+      return Effect.forkIn(start(SPARE, spareLaunch).pipe(Effect.tap((e) => Effect.sync(() => (e.busy = false)))), scope).pipe(
+        Effect.tap((f) => Effect.sync(() => (spare = f))),
+        Effect.asVoid
+      )
+    })
+
+    /** Keeps a spare worker ready from now on (and starts it now), started with `launchWith`. */
+    const enableSpare = (launchWith: Launch): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        spareLaunch = launchWith
+        return startSpare
+      })
+
+    /** The spare, given to `key` (its `/src` filled with `fill`), when there is one that works; a new spare is started. */
+    const takeSpare = (key: string, fill: (src: string) => void): Effect.Effect<Option.Option<Entry>> =>
+      Effect.gen(function*() {
+        const f = spare
+        if (f === undefined) return Option.none()
+        spare = undefined
+        yield* startSpareLater
+        const exit = yield* Fiber.await(f)
+        if (Exit.isFailure(exit)) return Option.none()
+        const e = exit.value
+        if (e.dead || e.busy) return Option.none()
+        try {
+          fill(e.src)
+        } catch {
+          yield* stop(e)
+          return Option.none()
+        }
+        e.key = key
+        e.busy = true
+        return Option.some(e)
+      })
+
+    // the next spare starts once the current call had the machine to itself for a moment
+    const startSpareLater = Effect.forkIn(startSpare.pipe(Effect.delay(Duration.seconds(2))), scope).pipe(Effect.asVoid)
 
     const sendOn = (entry: Entry) => (request: Request): Effect.Effect<Reply, QueryError> =>
       Effect.gen(function*() {
@@ -192,9 +308,10 @@ export const make = (runtime: ContainerRuntime["Type"], options: { readonly idle
       )
 
     /**
-     * A worker for `key`, busy until the scope closes.
+     * A worker for `key`, busy until the scope closes: an idle one of that key, else the spare (when `spare`), else a
+     * new one.
      */
-    const acquire = (key: string, spec: (dir: string) => RunSpec): Effect.Effect<Worker, QueryError, Scope.Scope> =>
+    const acquire = (key: string, launchWith: Launch & { readonly spare: boolean }): Effect.Effect<Worker, QueryError, Scope.Scope> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.suspend(() => {
           const idle = entries.find((e) => e.key === key && !e.busy && !e.dead)
@@ -202,7 +319,9 @@ export const make = (runtime: ContainerRuntime["Type"], options: { readonly idle
             idle.busy = true
             return Effect.succeed(idle)
           }
-          return restore(start(key, spec))
+          return (launchWith.spare ? restore(takeSpare(key, launchWith.fill)) : Effect.succeed(Option.none<Entry>())).pipe(
+            Effect.flatMap(Option.match({ onNone: () => restore(start(key, launchWith)), onSome: Effect.succeed }))
+          )
         }).pipe(
           Effect.tap((e) =>
             Effect.addFinalizer(() =>
@@ -215,7 +334,13 @@ export const make = (runtime: ContainerRuntime["Type"], options: { readonly idle
         )
       ).pipe(Effect.map((e): Worker => ({ dir: e.dir, send: sendOn(e) })))
 
-    return { acquire, size: () => entries.length } as const
+    return {
+      acquire,
+      enableSpare,
+      size: () => entries.length,
+      /** Whether a spare worker is ready or starting. */
+      hasSpare: () => spare !== undefined
+    } as const
   })
 
 /**

@@ -146,4 +146,57 @@ describe("dirk develop", () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toBe("HEY")
   })
+
+  it("writes the declarations of the module's dependencies so that code using dag.<dep>() type-checks", async () => {
+    const state = states.fresh()
+    for (const m of ["lib", "base"]) {
+      fs.cpSync(path.join(repoRoot, "test/fixtures/modules/deps", m), path.join(scratch, "deps", m), { recursive: true })
+    }
+    const dir = path.join(scratch, "consumer")
+    expect((await dirk(["init", dir, "--sdk", "typescript"], { stateDir: state })).code).toBe(0)
+    const installed = await dirk(["install", path.join(scratch, "deps/lib")], { cwd: dir, stateDir: state })
+    expect(installed.code, installed.stderr).toBe(0)
+    fs.writeFileSync(
+      path.join(dir, "src/index.ts"),
+      [
+        "import { dag, func, object, LibFormatter } from \"@dagger.io/dagger\"",
+        "@object()",
+        "export class Consumer {",
+        "  @func()",
+        "  async loud(s: string): Promise<string> {",
+        "    return dag.lib().shout(s, { suffix: \"?\" })",
+        "  }",
+        "  @func()",
+        "  formatter(prefix: string): LibFormatter {",
+        "    return dag.lib().formatter(prefix)",
+        "  }",
+        "}",
+        ""
+      ].join("\n")
+    )
+    expect(tsc(dir).output).toContain("LibFormatter")
+
+    const dev = await dirk(["develop"], { cwd: dir, stateDir: state })
+    expect(dev.code, dev.stderr).toBe(0)
+    expect(dev.stderr).toContain("wrote src/dependencies.gen.d.ts")
+    const declared = fs.readFileSync(path.join(dir, "src/dependencies.gen.d.ts"), "utf8")
+    expect(declared).toContain("export class LibFormatter")
+    expect(declared).toContain("lib(): Lib")
+    typeChecks(dir)
+    // a wrong use is a type error now, not an unknown name
+    fs.appendFileSync(path.join(dir, "src/index.ts"), "export const wrong = (): Promise<number> => dag.lib().shout(\"x\")\n")
+    expect(tsc(dir).output).toMatch(/Type 'Promise<string>' is not assignable to type 'Promise<number>'/)
+    // and the code runs as it type-checks
+    fs.writeFileSync(path.join(dir, "src/index.ts"), fs.readFileSync(path.join(dir, "src/index.ts"), "utf8").split("export const wrong")[0]!)
+    const r = await dirk(["call", "-q", "-m", dir, "loud", "--s", "hey"], { stateDir: state })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^HEY/)
+
+    // without dependencies the file goes
+    expect((await dirk(["uninstall", "lib"], { cwd: dir, stateDir: state })).code).toBe(0)
+    const again = await dirk(["develop"], { cwd: dir, stateDir: state })
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).toContain("removed src/dependencies.gen.d.ts")
+    expect(fs.existsSync(path.join(dir, "src/dependencies.gen.d.ts"))).toBe(false)
+  })
 })

@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dirk, stateDirs } from "../support/cli.js"
 import { kitchenRepo } from "../support/kitchen.js"
 
+// these modules are served by the engine's spare runner when it is ready (WarmPool.ts)
+process.env.DIRK_MODULE_SPARE = "1"
+
 const states = stateDirs("dirk-cli-types-state-")
 let scratch: string
 let mod: string

@@ -53,6 +53,29 @@ const makeModsRepo = () => {
   git(work, "init", "-q")
   fs.cpSync(path.join(fixtures, "lib"), path.join(work, "lib"), { recursive: true })
   fs.cpSync(path.join(fixtures, "base"), path.join(work, "base"), { recursive: true })
+  // a module whose defaultPath arguments read the repository (its context directory)
+  fs.writeFileSync(path.join(work, "README.md"), "mods\n")
+  fs.mkdirSync(path.join(work, "ctx/src"), { recursive: true })
+  fs.writeFileSync(path.join(work, "ctx/dagger.json"), JSON.stringify({ name: "ctx", sdk: { source: "typescript" } }))
+  fs.writeFileSync(path.join(work, "ctx/package.json"), JSON.stringify({ type: "module" }))
+  fs.writeFileSync(
+    path.join(work, "ctx/src/index.ts"),
+    [
+      "import { Directory, argument, func, object } from \"@dagger.io/dagger\"",
+      "@object()",
+      "export class Ctx {",
+      "  @func()",
+      "  async root(@argument({ defaultPath: \"/\" }) dir: Directory): Promise<string[]> {",
+      "    return dir.entries()",
+      "  }",
+      "  @func()",
+      "  async here(@argument({ defaultPath: \".\" }) dir: Directory): Promise<string[]> {",
+      "    return dir.entries()",
+      "  }",
+      "}",
+      ""
+    ].join("\n")
+  )
   git(work, "add", ".")
   git(work, "commit", "-q", "-m", "modules")
   git(work, "tag", "v1")
@@ -148,6 +171,20 @@ describe("git dependencies", () => {
       const r2 = await query(other.session, `{ app { greet(name: "git") formatted(text: "g") } }`)
       expect(r2.errors, JSON.stringify(r2.errors)).toBeUndefined()
       expect((r2.data as any).app).toEqual({ greet: "hello, git", formatted: "> g" })
+    } finally {
+      await other.close()
+    }
+  }, 300_000)
+
+  it("gives a module loaded from git its repository as context directory (defaultPath)", async () => {
+    const other = await openSession(scratch, [busyboxImage, nodeImage])
+    try {
+      const r1 = await query(other.session, `{ moduleSource(refString: ${JSON.stringify(`${daemon.url("mods.git")}/ctx@v1`)}) { asModule { serve } } }`)
+      expect(r1.errors, JSON.stringify(r1.errors)).toBeUndefined()
+      const r2 = await query(other.session, `{ ctx { root here } }`)
+      expect(r2.errors, JSON.stringify(r2.errors)).toBeUndefined()
+      expect((r2.data as any).ctx.root).toEqual(["README.md", "base/", "ctx/", "lib/"])
+      expect((r2.data as any).ctx.here).toEqual(["dagger.json", "package.json", "src/"])
     } finally {
       await other.close()
     }

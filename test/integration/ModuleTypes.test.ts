@@ -14,6 +14,9 @@ import { query, startEngine } from "../support/session.js"
 
 const nodeImage = process.env.DIRK_NODE_IMAGE ?? "dirk.local/node:20"
 
+// these modules are served by the engine's spare runner when it is ready (WarmPool.ts)
+process.env.DIRK_MODULE_SPARE = "1"
+
 let engine: Awaited<ReturnType<typeof startEngine>>
 let a: SessionInfo
 let b: SessionInfo
