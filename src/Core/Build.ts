@@ -197,6 +197,50 @@ const mergeSpecs = (specs: ReadonlyArray<Api.ApiSpec>) => {
   return { objects, interfaces, enums, inputs, scalars }
 }
 
+/** A number per spec object, for the keys of `shared`. */
+const specIds = new WeakMap<Api.ApiSpec, number>()
+let nextSpecId = 0
+const specId = (spec: Api.ApiSpec): number => {
+  let id = specIds.get(spec)
+  if (id === undefined) {
+    id = nextSpecId++
+    specIds.set(spec, id)
+  }
+  return id
+}
+
+/** Schemas built per memo (an engine), by the list of their specs (the most recently used last). */
+const shared = new WeakMap<Memo, Map<string, Built>>()
+
+/** How many schemas `buildShared` keeps per engine. */
+const sharedMax = 32
+
+/**
+ * {@link build}, shared: the same specs (the same objects, in the same order) with the same memo give the same
+ * `Built`, so a session serving what another served already does not build its schema again. The result depends on
+ * nothing else (requests carry their client in the context).
+ *
+ * @category constructors
+ */
+export const buildShared = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
+  let byKey = shared.get(memo)
+  if (byKey === undefined) {
+    byKey = new Map()
+    shared.set(memo, byKey)
+  }
+  const key = specs.map(specId).join(",")
+  const hit = byKey.get(key)
+  if (hit !== undefined) {
+    byKey.delete(key)
+    byKey.set(key, hit)
+    return hit
+  }
+  const built = build(specs, memo)
+  byKey.set(key, built)
+  if (byKey.size > sharedMax) byKey.delete(byKey.keys().next().value!)
+  return built
+}
+
 /**
  * Builds the schema. Throws on duplicate types or fields and on unknown type names (a startup error).
  *

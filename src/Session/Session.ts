@@ -4,7 +4,7 @@
  * clients are module function calls, each with its own token and schema, served on a unix socket.
  */
 import { Effect, Scope } from "effect"
-import { execute, type GraphQLError, parse, specifiedRules, validate, ValuesOfCorrectTypeRule } from "graphql"
+import { type DocumentNode, execute, type GraphQLError, type GraphQLSchema, Kind, parse, specifiedRules, validate, ValuesOfCorrectTypeRule } from "graphql"
 import { randomBytes, randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
@@ -52,6 +52,16 @@ const json = (res: http.ServerResponse, status: number, body: unknown, headers: 
 
 const errorJson = (e: GraphQLError) => e.toJSON()
 
+/** Introspection results by schema and request (query, variables, operation name), as sent. */
+const introspected = new WeakMap<GraphQLSchema, Map<string, string>>()
+
+/** Whether every operation of `document` selects only introspection fields (`__schema`, `__type`, `__typename`). */
+const isIntrospection = (document: DocumentNode): boolean =>
+  document.definitions.every((d) =>
+    d.kind === Kind.OPERATION_DEFINITION && d.operation === "query" &&
+    d.selectionSet.selections.every((sel) => sel.kind === Kind.FIELD && sel.name.value.startsWith("__"))
+  )
+
 /**
  * Opens a session; it is closed (servers stopped, clients dropped) when the scope closes.
  *
@@ -64,7 +74,7 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
     const scope = yield* Effect.scope
 
     const builtOf = (client: Client): Build.Built => {
-      if (client.built === undefined) client.built = Build.build(client.specs, options.memo)
+      if (client.built === undefined) client.built = Build.buildShared(client.specs, options.memo)
       return client.built
     }
 
@@ -77,7 +87,7 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
             const client = [...clients.values()].find((c) => c.id === clientId)
             if (client === undefined) throw new Error(`no client ${clientId}`)
             const specs = [...client.specs, spec]
-            const built = Build.build(specs, options.memo) // fails on conflicts before anything changes
+            const built = Build.buildShared(specs, options.memo) // fails on conflicts before anything changes
             client.specs = specs
             client.built = built
           },
@@ -206,6 +216,14 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
           json(res, 400, { errors: [{ message: "\"operationName\" must be a string" }] })
           return
         }
+        // an introspection query (every CLI command sends the same one) is answered once per schema
+        const introspection = isIntrospection(document) ? `${body.query}\n${JSON.stringify(variables ?? null)}\n${body.operationName ?? ""}` : undefined
+        const known = introspection === undefined ? undefined : introspected.get(built.schema)?.get(introspection)
+        if (known !== undefined) {
+          res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(known) })
+          res.end(known)
+          return
+        }
         const abort = new AbortController()
         res.on("close", () => {
           if (!res.writableFinished) abort.abort()
@@ -222,9 +240,16 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
         ).then(
           (value) => {
             const result = value as Awaited<ReturnType<typeof execute>>
-            if (!res.writableEnded) {
-              json(res, 200, { data: result.data ?? null, ...(result.errors ? { errors: result.errors.map(errorJson) } : {}) })
+            const reply = { data: result.data ?? null, ...(result.errors ? { errors: result.errors.map(errorJson) } : {}) }
+            if (introspection !== undefined && result.errors === undefined) {
+              let bySchema = introspected.get(built.schema)
+              if (bySchema === undefined) {
+                bySchema = new Map()
+                introspected.set(built.schema, bySchema)
+              }
+              if (bySchema.size < 8) bySchema.set(introspection, JSON.stringify(reply))
             }
+            if (!res.writableEnded) json(res, 200, reply)
           },
           (e) => {
             if (!res.writableEnded) json(res, 500, { errors: [{ message: `internal error: ${e instanceof Error ? e.message : String(e)}` }] })

@@ -136,4 +136,21 @@ describe("Build", () => {
     const { spec } = makeFixture()
     assert.throws(() => Build.build([spec, { objects: [{ name: "Counter", doc: "", fields: { value: spec.objects![1]!.fields.value! } }] }], (_k, e) => e), /duplicate field Counter.value/)
   })
+
+  it.effect("buildShared gives one schema per list of specs and memo, and a new one for another list or memo", () =>
+    Effect.gen(function*() {
+      const memo = yield* Memo.make
+      const other = yield* Memo.make
+      const a = makeFixture().spec
+      const b: Api.ApiSpec = { objects: [{ name: "Extra", doc: "", fields: { n: { kind: "leaf", type: "Int!", doc: "", run: () => Effect.succeed(1) } } }] }
+      const first = Build.buildShared([a], memo)
+      assert.strictEqual(Build.buildShared([a], memo), first)
+      assert.notStrictEqual(Build.buildShared([a], other), first)
+      const both = Build.buildShared([a, b], memo)
+      assert.notStrictEqual(both, first)
+      assert.strictEqual(Build.buildShared([a, b], memo), both)
+      assert.notStrictEqual(Build.buildShared([b, a], memo), both)
+      // an equal spec that is another object is another schema (specs are compared by identity)
+      assert.notStrictEqual(Build.buildShared([makeFixture().spec], memo), first)
+    }))
 })
