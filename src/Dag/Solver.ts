@@ -509,14 +509,52 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       )
     }
 
+    /** The rootfs an ImageFile op starts from, and the sources of its copies. */
+    const imageFileInputs = (op: Extract<Op.Op, { _tag: "ImageFile" }>) =>
+      Effect.all([
+        image(op.input),
+        Effect.forEach(op.actions, copySource, { concurrency: "unbounded" })
+      ], { concurrency: "unbounded" })
+
+    /** The archive that applies one (non-removal) action of an ImageFile op. */
+    const actionPut = (
+      op: Extract<Op.Op, { _tag: "ImageFile" }>,
+      a: Op.FileAction,
+      source: FileActions.CopySource | undefined
+    ): Effect.Effect<ArchivePut, SolveError> =>
+      Effect.gen(function*() {
+        const owner = yield* actionOwner(a)
+        const owned = owner === undefined
+          ? undefined
+          : { owner, newDirs: yield* Owners.newDirs(ownerDeps, op.input, a) }
+        const items = yield* FileActions.tarItems(a, source, owned)
+        return { path: "/", tar: () => Tar.pack(items) }
+      })
+
+    /** Host trees streamed from the host must not have changed while they were read. */
+    const unchangedSources = (
+      op: Extract<Op.Op, { _tag: "ImageFile" }>,
+      sources: ReadonlyArray<FileActions.CopySource | undefined>
+    ): Effect.Effect<void, SolveError> =>
+      Effect.gen(function*() {
+        for (const [i, src] of sources.entries()) {
+          if (src === undefined || typeof src === "string") continue
+          const changed = yield* tryFs("stat", "host files", async () => Walk.firstChanged(src.entries))
+          if (changed !== undefined) {
+            const a = op.actions[i] as Extract<Op.FileAction, { _tag: "Copy" }>
+            return yield* new DagError({
+              reason: "InvalidInput",
+              detail: `${Op.describe(a.source)} changed while being copied (${changed.rel}); read it again`
+            })
+          }
+        }
+      })
+
     const imageFile = (
       op: Extract<Op.Op, { _tag: "ImageFile" }>
     ): Effect.Effect<{ readonly imageId: string; readonly base: string }, SolveError> =>
       Effect.gen(function*() {
-        const [imageId, sources] = yield* Effect.all([
-          image(op.input),
-          Effect.forEach(op.actions, copySource, { concurrency: "unbounded" })
-        ], { concurrency: "unbounded" })
+        const [imageId, sources] = yield* imageFileInputs(op)
         // Removals run as an exec of `rm -rf` in the image (the archive API cannot delete); the other actions go in
         // as archives, in order.
         let current = imageId
@@ -536,27 +574,28 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
             current = yield* removeInImage(current, a.path)
             continue
           }
-          const owner = yield* actionOwner(a)
-          const owned = owner === undefined
-            ? undefined
-            : { owner, newDirs: yield* Owners.newDirs(ownerDeps, op.input, a) }
-          const items = yield* FileActions.tarItems(a, sources[i], owned)
-          pending.push({ path: "/", tar: () => Tar.pack(items) })
+          pending.push(yield* actionPut(op, a, sources[i]))
         }
         yield* flush
-        // host trees streamed from the host must not have changed while they were read
-        for (const [i, src] of sources.entries()) {
-          if (src === undefined || typeof src === "string") continue
-          const changed = yield* tryFs("stat", "host files", async () => Walk.firstChanged(src.entries))
-          if (changed !== undefined) {
-            const a = op.actions[i] as Extract<Op.FileAction, { _tag: "Copy" }>
-            return yield* new DagError({
-              reason: "InvalidInput",
-              detail: `${Op.describe(a.source)} changed while being copied (${changed.rel}); read it again`
-            })
-          }
-        }
+        yield* unchangedSources(op, sources)
         return { imageId: current, base: imageId }
+      })
+
+    /**
+     * An exec whose rootfs is an ImageFile op that is neither cached nor being made (the usual `withDirectory` then
+     * `withExec`) gets its files put into its own container before it starts, instead of into an image committed
+     * first: one commit (a read and a write of what was copied) fewer. The ImageFile op itself is then not cached;
+     * something else that needs it makes it. Removals need an image of their own: no fusing then.
+     */
+    const fusedRootfs = (op: ExecOp) =>
+      Effect.gen(function*() {
+        const r = op.rootfs
+        if (r._tag !== "ImageFile" || r.actions.some((a) => a._tag === "Rm") || memo.has(r.digest)) return undefined
+        const known = yield* index.get<string>("image", r.digest).pipe(Effect.map(Option.isSome), Effect.orElseSucceed(() => true))
+        if (known) return undefined
+        const [base, sources] = yield* imageFileInputs(r)
+        const archives = yield* Effect.forEach(r.actions, (a, i) => actionPut(r, a, sources[i]))
+        return { base, archives, check: unchangedSources(r, sources) }
       })
 
     /**
@@ -866,13 +905,14 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
      * The container of an exec: its rootfs image, its mounts (writable ones as copies, kept until the scope closes;
      * `outputs` names them by target), its cache volumes, env, workdir and user. `combined` collects the output.
      */
-    const execSetup = (op: ExecOp) =>
+    const execSetup = (op: ExecOp, options: { readonly fuse: boolean } = { fuse: false }) =>
       Effect.gen(function*() {
         const meta = op.meta
-        const [imageId, sources] = yield* Effect.all([
-          image(op.rootfs),
+        const [fused, sources] = yield* Effect.all([
+          options.fuse ? fusedRootfs(op) : Effect.succeed(undefined),
           Effect.forEach(op.mounts, (m) => snapshot(m.source), { concurrency: "unbounded" })
         ], { concurrency: "unbounded" })
+        const imageId = fused?.base ?? (yield* image(op.rootfs))
 
         const work = op.mounts.some((m) => !m.readOnly) ? yield* snapshots.scratch("exec") : ""
         const outputs: Array<readonly [string, string]> = []
@@ -916,7 +956,15 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           ...(meta.stdin !== "" ? { stdin: meta.stdin } : {})
         }
         const combined: Array<Buffer> = []
-        return { spec, imageId, outputs, cacheBinds, combined }
+        return {
+          spec: fused === undefined ? spec : { ...spec, archives: fused.archives },
+          imageId,
+          outputs,
+          cacheBinds,
+          combined,
+          /** What must hold once the exec ran (the host files it was given did not change meanwhile). */
+          afterRun: fused?.check ?? Effect.void
+        }
       })
 
     /**
@@ -949,11 +997,12 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         if (meta.args.length === 0) {
           return yield* new DagError({ reason: "NoCommand", detail: "no command has been set" })
         }
-        const { cacheBinds, combined, imageId, outputs, spec } = yield* execSetup(op)
+        const { afterRun, cacheBinds, combined, imageId, outputs, spec } = yield* execSetup(op, { fuse: true })
         const workdir = spec.workdir
         const result = yield* withCaches(cacheBinds, pool.withPermits(1)(runtime.run(spec))).pipe(
           Effect.mapError((e) => unknownUser(e, meta.user) ?? fromContainer(e))
         )
+        yield* afterRun
         const stdout = result.stdout.toString("utf8")
         const stderr = result.stderr.toString("utf8")
         if (!exitCodeAllowed(meta.expect, result.exitCode)) {
@@ -961,6 +1010,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           if (result.imageId !== undefined && (yield* FiberRef.get(currentInteractive)).debugFailures) {
             yield* openTerminal(`terminal in the failed exec ${meta.args.join(" ")}`, {
               ...spec,
+              archives: [],
               image: result.imageId,
               args: debugShell
             }).pipe(Effect.ignore)

@@ -99,6 +99,8 @@ export interface RunSpec {
   readonly network?: "none" | "host"
   /** Commit the container's filesystem to a new image after it exits. */
   readonly commit: boolean
+  /** Put into the container's filesystem, in order, after it is created and before it starts. */
+  readonly archives?: ReadonlyArray<ArchivePut>
   /** Labels added to the container (the runtime always adds its own `dirk.*` labels too). */
   readonly labels?: Readonly<Record<string, string>>
   /** Called with each chunk of output as it arrives (progress display). */

@@ -514,6 +514,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       return yield* Effect.scoped(Effect.gen(function*() {
         const container = yield* createContainer(containerOptions(spec, { tty: false, stdin: withStdin }))
         const id = container.id
+        if (spec.archives !== undefined) yield* putAll(container, spec.image, spec.archives)
 
         // Attach before start, so that no output is lost.
         const stream = yield* Effect.acquireRelease(
@@ -638,20 +639,24 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         (signal) => container.putArchive(tar, { path, abortSignal: signal })
       )
 
+    /** Puts `puts` into a created container, in order. */
+    const putAll = (container: Dockerode.Container, image: string, puts: ReadonlyArray<ArchivePut>) =>
+      Effect.forEach(puts, (put) => {
+        const path = posix.resolve("/", put.path)
+        return putArchive(container, image, path, put.tar()).pipe(
+          // The target directory must exist: create it (and its parents, which Docker adds) and retry.
+          Effect.catchIf(isStatus(404), () =>
+            putArchive(container, image, "/", Tar.directory(path)).pipe(
+              Effect.zipRight(putArchive(container, image, path, put.tar()))
+            ))
+        )
+      }, { discard: true })
+
     const putArchives = Effect.fn("ContainerRuntime.putArchives")(
       function*(image: string, puts: ReadonlyArray<ArchivePut>) {
         return yield* Effect.scoped(Effect.gen(function*() {
           const container = yield* createIdle(image)
-          for (const put of puts) {
-            const path = posix.resolve("/", put.path)
-            yield* putArchive(container, image, path, put.tar()).pipe(
-              // The target directory must exist: create it (and its parents, which Docker adds) and retry.
-              Effect.catchIf(isStatus(404), () =>
-                putArchive(container, image, "/", Tar.directory(path)).pipe(
-                  Effect.zipRight(putArchive(container, image, path, put.tar()))
-                ))
-            )
-          }
+          yield* putAll(container, image, puts)
           return yield* commit(container, image)
         }))
       }

@@ -127,3 +127,44 @@ describe("reading an image's files shows the image, not what Docker adds to its 
     }
   })
 })
+
+describe("a host directory copied in, then an exec (the files go into the exec's own container)", () => {
+  it("the exec sees the files, a later exec and the copy alone see them too, and a host change is a new copy", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-fused-"))
+    try {
+      fs.mkdirSync(path.join(dir, "sub"))
+      fs.writeFileSync(path.join(dir, "a.txt"), "A\n")
+      fs.writeFileSync(path.join(dir, "sub/b.txt"), "B\n")
+      fs.chmodSync(path.join(dir, "sub/b.txt"), 0o600)
+      const withData = (tag: string) =>
+        `${base} { withDirectory(path: "/data", source: $dir) { withExec(args: ["sh", "-c", "echo ${tag} > /data/exec.txt; cat /data/a.txt /data/sub/b.txt; stat -c %a /data/sub/b.txt"])`
+      const id = async () => ((await ok(`{ host { directory(path: ${JSON.stringify(dir)}) { id } } }`)) as any).host.directory.id as string
+      const run = async (q: string) => {
+        const r = await query(session, q.split("$dir").join(JSON.stringify(await id())))
+        expect(r.errors, JSON.stringify(r.errors)).toBeUndefined()
+        return r.data as any
+      }
+      // image entries of the cache: a copy made as an image of its own is one
+      const images = () => {
+        const d = path.join(process.env.DIRK_STATE_DIR!, "cache", "image")
+        return fs.existsSync(d) ? fs.readdirSync(d).length : 0
+      }
+      const before = images()
+      const first = await run(`{ ${withData("one")} { stdout directory(path: "/data") { entries } } } } } }`)
+      expect(first.container.from.withDirectory.withExec.stdout).toBe("A\nB\n600\n")
+      expect(images()).toBe(before)
+      expect(first.container.from.withDirectory.withExec.directory.entries).toEqual(["a.txt", "exec.txt", "sub/"])
+      // the copy alone (made now, on its own), and another exec over it: the first exec's file is not there
+      const alone = await run(`{ ${base} { withDirectory(path: "/data", source: $dir) { directory(path: "/data") { entries } withExec(args: ["ls", "/data"]) { stdout } } } } }`)
+      expect(alone.container.from.withDirectory.directory.entries).toEqual(["a.txt", "sub/"])
+      expect(alone.container.from.withDirectory.withExec.stdout).toBe("a.txt\nsub\n")
+      expect(images()).toBe(before + 1)
+      // a changed host file: a new copy and a new run
+      fs.writeFileSync(path.join(dir, "a.txt"), "A2\n")
+      const changed = await run(`{ ${withData("two")} { stdout } } } } }`)
+      expect(changed.container.from.withDirectory.withExec.stdout).toBe("A2\nB\n600\n")
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
