@@ -139,7 +139,7 @@ export interface Stream {
  * @category constructors
  */
 export const stream = (p: Patterns): Stream => {
-  let held = Buffer.alloc(0)
+  let held: Buffer = Buffer.alloc(0)
   return {
     push: (chunk) => {
       if (isEmpty(p)) return chunk

@@ -86,6 +86,11 @@ export interface RunSpec {
   readonly args: ReadonlyArray<string>
   /** `NAME=value` pairs. */
   readonly env: ReadonlyArray<string>
+  /**
+   * `NAME=value` pairs whose values are secrets: in the process's environment, but not in a committed image's config
+   * (where each is left as `NAME=`, with no value).
+   */
+  readonly secretEnv?: ReadonlyArray<string>
   readonly workdir: string
   readonly user: string
   readonly binds: ReadonlyArray<Bind>

@@ -460,10 +460,15 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         }))
     ).pipe(Effect.withSpan("ContainerRuntime.scratchImage"))
 
-    const commit = (container: Dockerode.Container, image: string) =>
+    /**
+     * Commits a container's filesystem. With `env`, the image config's Env is `env` (Docker keeps any other variable
+     * of the container, so the caller lists every name it wants without a value as `NAME=`).
+     */
+    const commit = (container: Dockerode.Container, image: string, env?: ReadonlyArray<string>) =>
       call(
         { reason: "CommitFailed", detail: `committing container ${container.id}`, image, containerId: container.id },
-        (signal) => container.commit({ abortSignal: signal }) as Promise<{ readonly Id: string }>
+        (signal) =>
+          container.commit({ abortSignal: signal, ...(env !== undefined ? { _body: { Env: [...env] } } : {}) }) as Promise<{ readonly Id: string }>
       ).pipe(Effect.map((result) => result.Id))
 
     /**
@@ -474,7 +479,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       Image: spec.image,
       Entrypoint: [],
       Cmd: [...spec.args],
-      Env: o.tty ? [...spec.env, "TERM=xterm"] : [...spec.env],
+      Env: [...spec.env, ...(spec.secretEnv ?? []), ...(o.tty ? ["TERM=xterm"] : [])],
       ...(spec.workdir.length > 0 ? { WorkingDir: spec.workdir } : {}),
       ...(spec.user.length > 0 ? { User: spec.user } : {}),
       Labels: { ...spec.labels },
@@ -572,7 +577,12 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
           yield* Effect.promise(() => ended).pipe(Effect.timeout("10 seconds"), Effect.ignore)
         }
 
-        const imageId = spec.commit ? yield* commit(container, spec.image) : undefined
+        // secret variables leave no value in the committed config
+        const secretNames = (spec.secretEnv ?? []).map((kv) => kv.slice(0, kv.indexOf("=")))
+        const committedEnv = secretNames.length > 0
+          ? [...spec.env, ...secretNames.filter((n) => !spec.env.some((kv) => kv.startsWith(n + "="))).map((n) => `${n}=`)]
+          : undefined
+        const imageId = spec.commit ? yield* commit(container, spec.image, committedEnv) : undefined
         const result: RunResult = {
           exitCode,
           stdout: Buffer.concat(stdout.chunks),
