@@ -46,6 +46,7 @@ await connect(async (client) => {
     await step(r, "lengthSeen", () => sh(withVar, "echo -n ${#MY_SECRET}").stdout())
     await step(r, "without", () => sh(withVar.withoutSecretVariable("MY_SECRET"), "printenv MY_SECRET; echo done").stdout())
     await step(r, "withoutId", () => id(withVar.withoutSecretVariable("MY_SECRET")))
+    await step(r, "execId", () => id(sh(withVar, "echo -n $MY_SECRET")))
 
     const mounted = base.withMountedSecret("/run/secrets/token", secret)
     await step(r, "mountedId", () => id(mounted))
