@@ -13,7 +13,7 @@
  * ID in another session resolves the URI again through that session's client.
  */
 import { Effect, Either } from "effect"
-import { createHmac, randomBytes } from "node:crypto"
+import { createHash, createHmac, randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { stateDir } from "../Dag/Snapshots.js"
@@ -191,8 +191,10 @@ const spec = (key: Uint8Array): Api.ApiSpec => {
             run: (_p, a: { uri: string; cacheKey?: string | null }, ctx) =>
               Effect.map(resolveUri(key, a, ctx), ({ handle, value }) => {
                 storeOf(ctx.session).set(handle, value)
-                // named by the handle as content: IDs of different values differ (and each loads its own state)
-                return Api.state<SecretState>({ name: a.uri, handle, uri: a.uri, ...(a.cacheKey ? { cacheKey: a.cacheKey } : {}) }, handle)
+                // named by content (the URI and the value's handle): IDs of different values differ, and each loads
+                // its own state; execs are keyed by the handle alone, so other URIs of an equal value still hit
+                const content = "sha256:" + createHash("sha256").update(JSON.stringify([a.uri, handle])).digest("hex")
+                return Api.state<SecretState>({ name: a.uri, handle, uri: a.uri, ...(a.cacheKey ? { cacheKey: a.cacheKey } : {}) }, content)
               })
           }
         }
