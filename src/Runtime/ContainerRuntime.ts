@@ -87,8 +87,8 @@ export interface RunSpec {
   /** `NAME=value` pairs. */
   readonly env: ReadonlyArray<string>
   /**
-   * `NAME=value` pairs whose values are secrets: in the process's environment, but not in a committed image's config
-   * (where each is left as `NAME=`, with no value).
+   * `NAME=value` pairs whose values are secrets: in the process's environment, in no container config (so in no
+   * committed image: the Docker runtime runs such a command as an exec in a paused container).
    */
   readonly secretEnv?: ReadonlyArray<string>
   readonly workdir: string

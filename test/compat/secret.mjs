@@ -36,7 +36,7 @@ await connect(async (client) => {
     await step(r, "stdout", () => sh(withVar, "echo -n $MY_SECRET").stdout())
     await step(r, "stdoutAround", () => sh(withVar, "echo \"before $MY_SECRET after\"").stdout())
     await step(r, "stderr", () => sh(withVar, "echo \"err: $MY_SECRET\" >&2").stderr())
-    await step(r, "combined", () => sh(withVar, "echo \"out $MY_SECRET\"; echo \"err $MY_SECRET\" >&2").combinedOutput())
+    await step(r, "combined", () => sh(withVar, "echo \"out $MY_SECRET\"; sleep 0.2; echo \"err $MY_SECRET\" >&2").combinedOutput())
     await step(r, "padded", () => sh(withVar, "printf '  %s  \\n' \"$MY_SECRET\"").stdout())
     // two writes: the value split across them
     await step(r, "split", () => sh(withVar, "v=$MY_SECRET; printf '%s' \"${v%????????}\"; sleep 0.3; printf '%s' \"${v#${v%????????}}\"").stdout())
