@@ -585,6 +585,15 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         let exitCode = inspected.ExitCode ?? 126
         // a command that cannot start: the runtime's message comes on stdout; report it as the exec's error
         const message = Buffer.concat(stdout.chunks).toString("utf8")
+        const noUser = /unable to find (user|group) [^:\n]+: no matching entries in (passwd|group) file/.exec(message)
+        if (noUser !== null && exitCode !== 0) {
+          return yield* new ContainerError({
+            reason: "RunFailed",
+            detail: `starting the exec in container ${id}: ${noUser[0]}`,
+            image: spec.image,
+            containerId: id
+          })
+        }
         const failedStart = /OCI runtime exec failed/.test(message) ? DockerErrors.execFailureExitCode(message) : undefined
         if (failedStart !== undefined) {
           exitCode = failedStart

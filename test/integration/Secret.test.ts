@@ -75,4 +75,24 @@ describe("secrets across sessions", () => {
     expect(changed.startsWith(`${value.length + 8}\n`)).toBe(true)
     expect(changed).not.toBe(first)
   })
+
+  it("an exec with secret variables behaves as any exec: stdin, workdir, user, exit codes, a missing command, an unknown user", async () => {
+    const d = await ok(a, `query($v: String!) { setSecret(name: "token", plaintext: $v) { id } }`, { v: value })
+    const base = (rest: string) => `query($s: SecretID!) { container { from(address: "${busyboxImage}") {
+      withSecretVariable(name: "T", secret: $s) { ${rest} } } } }`
+    const run = (rest: string) => fetchQuery(a, base(rest), { s: d.setSecret.id })
+    const stdin = await run(`withWorkdir(path: "/tmp") { withUser(name: "nobody") {
+      withExec(args: ["sh", "-c", "cat; pwd; id -un; echo $T"], stdin: "from stdin\\n") { stdout } } }`)
+    expect(stdin.errors).toBeUndefined()
+    expect(stdin.data.container.from.withSecretVariable.withWorkdir.withUser.withExec.stdout).toBe("from stdin\n/tmp\nnobody\n***\n")
+    const code = await run(`withExec(args: ["sh", "-c", "echo $T >&2; exit 3"], expect: ANY) { exitCode stderr }`)
+    expect(code.data.container.from.withSecretVariable.withExec).toEqual({ exitCode: 3, stderr: "***\n" })
+    const missing = await run(`withExec(args: ["/no/such/binary"]) { stdout }`)
+    expect(missing.errors?.[0]?.message).toMatch(/exit code: 127/)
+    const user = await run(`withUser(name: "nosuchuser") { withExec(args: ["true"]) { stdout } }`)
+    expect(user.errors?.[0]?.message).toMatch(/nosuchuser/)
+    // the rootfs changes of the exec are kept
+    const kept = await run(`withExec(args: ["sh", "-c", "echo made > /made.txt"]) { withoutSecretVariable(name: "T") { file(path: "/made.txt") { contents } } }`)
+    expect(kept.data.container.from.withSecretVariable.withExec.withoutSecretVariable.file.contents).toBe("made\n")
+  })
 })
