@@ -60,6 +60,7 @@ import * as DockerBuild from "./internal/DockerBuild.js"
 import * as FileActions from "./internal/FileActions.js"
 import * as InitLayer from "./internal/InitLayer.js"
 import * as Owners from "./internal/Owners.js"
+import * as SecretFiles from "./internal/SecretFiles.js"
 import { copyContents, relPath, resolveIn, tryFs } from "./internal/Fs.js"
 import * as Sources from "./internal/Sources.js"
 import * as Tar from "./internal/Tar.js"
@@ -179,16 +180,6 @@ export const extractEntryName = (imagePath: string): string =>
 export const mountOutputKey = (execDigest: string, target: string): string =>
   `${execDigest.replace(/^sha256:/, "")}-${sha256Hex(target).slice(0, 16)}`
 
-/** Where mounted secrets' files are written: a tmpfs when the host has one, so that no value reaches a disk. */
-const secretsRoot = (): string => {
-  try {
-    fs.accessSync("/dev/shm", fs.constants.W_OK)
-    return "/dev/shm"
-  } catch {
-    return os.tmpdir()
-  }
-}
-
 const sha256Hex = (value: string): string => createHash("sha256").update(value).digest("hex")
 const keyOf = (value: unknown): string => sha256Hex(JSON.stringify(value))
 
@@ -294,6 +285,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       Config.withDefault(Math.max(8, 4 * os.availableParallelism()))
     )
     const pool = yield* Effect.makeSemaphore(maxParallel)
+    // mounted secrets' files a crashed engine left behind
+    yield* Effect.try(() => SecretFiles.sweep()).pipe(Effect.ignore)
     const fibers = yield* FiberSet.make<unknown, unknown>()
     const pubsub = yield* Effect.acquireRelease(PubSub.unbounded<ProgressEvent>(), PubSub.shutdown)
     const memo = new Map<string, Entry<unknown>>()
@@ -1003,7 +996,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         const binds: Array<Bind> = []
         if (files.length > 0) {
           const dir = yield* Effect.acquireRelease(
-            tryFs("create", "a secrets directory", () => fs.promises.mkdtemp(path.join(secretsRoot(), "dirk-secrets-"))),
+            tryFs("create", "a secrets directory", () => fs.promises.mkdtemp(SecretFiles.dirPrefix())),
             (d) => Effect.promise(() => fs.promises.rm(d, { recursive: true, force: true }).catch(() => undefined))
           )
           yield* Effect.forEach(files, (m, i) =>

@@ -580,8 +580,14 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
           })
         }
         yield* Effect.raceFirst(Effect.promise(() => ended), daemonGone)
-        const inspected = yield* call(ctx(`inspecting the exec in container ${id}`), () =>
-          exec.inspect() as Promise<{ readonly ExitCode: number | null }>)
+        // the stream may end just before Docker records the exit code: ask until it has one
+        const inspect = call(ctx(`inspecting the exec in container ${id}`), () =>
+          exec.inspect() as Promise<{ readonly ExitCode: number | null; readonly Running: boolean }>)
+        let inspected = yield* inspect
+        for (let i = 0; i < 250 && (inspected.Running || inspected.ExitCode === null); i++) {
+          yield* Effect.sleep("20 millis")
+          inspected = yield* inspect
+        }
         let exitCode = inspected.ExitCode ?? 126
         // a command that cannot start: the runtime's message comes on stdout; report it as the exec's error
         const message = Buffer.concat(stdout.chunks).toString("utf8")

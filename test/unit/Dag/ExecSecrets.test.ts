@@ -10,6 +10,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as Secret from "../../../src/Core/Secret.js"
 import * as Explain from "../../../src/Dag/Explain.js"
+import * as SecretFiles from "../../../src/Dag/internal/SecretFiles.js"
 import * as Op from "../../../src/Dag/Op.js"
 
 const meta = (over: Partial<Op.ExecMeta> = {}): Op.ExecMeta => ({
@@ -62,4 +63,19 @@ describe("exec ops with secrets", () => {
       fs.rmSync(dir, { recursive: true, force: true })
       fs.rmSync(other, { recursive: true, force: true })
     }))
+})
+
+describe("SecretFiles", () => {
+  it("per-exec directories carry the engine's pid; a sweep removes those of dead processes only", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-secret-files-"))
+    assert.isTrue(SecretFiles.dirPrefix(dir).startsWith(path.join(dir, `dirk-secrets-${process.pid}-`)))
+    // a pid above any pid_max (2^22) is never alive
+    fs.mkdirSync(path.join(dir, "dirk-secrets-9999999-abc"))
+    fs.writeFileSync(path.join(dir, "dirk-secrets-9999999-abc", "s0"), "value")
+    fs.mkdirSync(path.join(dir, `dirk-secrets-${process.pid}-def`))
+    fs.mkdirSync(path.join(dir, "unrelated"))
+    assert.deepStrictEqual(SecretFiles.sweep(dir), ["dirk-secrets-9999999-abc"])
+    assert.deepStrictEqual(fs.readdirSync(dir).sort(), [`dirk-secrets-${process.pid}-def`, "unrelated"])
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
 })
