@@ -3,11 +3,12 @@
  * dir), starts one in the background when none answers at the default place, checks versions, and opens sessions
  * over the control protocol (`Engine/Protocol.ts`).
  */
-import { Effect, Layer, Queue, Stream } from "effect"
+import { Effect, Either, Layer, Queue, Stream } from "effect"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as path from "node:path"
+import * as SecretUri from "../Core/SecretUri.js"
 import type { ProgressEvent } from "../Dag/Solver.js"
 import * as Address from "../Engine/Address.js"
 import { EngineError, type EngineShape, type SessionInfo, type SessionOptions } from "../Engine/Engine.js"
@@ -176,6 +177,7 @@ export const openSession = (
   Effect.gen(function*() {
     yield* ensure(options)
     const events = yield* Effect.acquireRelease(Queue.unbounded<ProgressEvent>(), Queue.shutdown)
+    const secretRequests = yield* Effect.acquireRelease(Queue.unbounded<Protocol.SecretRequest>(), Queue.shutdown)
     const info = yield* Effect.acquireRelease(
       Effect.async<{ readonly info: SessionInfo; readonly req: http.ClientRequest }, EngineError>((resume) => {
         const payload = JSON.stringify(session)
@@ -191,10 +193,11 @@ export const openSession = (
           path: "/session",
           headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }
         }, (res) => {
-          Protocol.onJsonLines<{ session?: SessionInfo; event?: ProgressEvent; error?: string }>(res, (msg) => {
+          Protocol.onJsonLines<{ session?: SessionInfo; event?: ProgressEvent; error?: string; secret?: Protocol.SecretRequest }>(res, (msg) => {
             if (msg.session !== undefined) settle(Effect.succeed({ info: msg.session, req }))
             else if (msg.error !== undefined) settle(Effect.fail(new EngineError({ reason: "SessionFailed", detail: msg.error })))
             else if (msg.event !== undefined) Queue.unsafeOffer(events, msg.event)
+            else if (msg.secret !== undefined) Queue.unsafeOffer(secretRequests, msg.secret)
           })
           res.on("end", () => settle(Effect.fail(new EngineError({ reason: "SessionFailed", detail: "the engine closed the session before it opened" }))))
         })
@@ -204,6 +207,22 @@ export const openSession = (
       }),
       ({ req }) => Effect.sync(() => req.destroy())
     )
+    // this process is the session's client: it resolves the secret URIs the engine asks for
+    const host = SecretUri.thisProcess(session.workdir)
+    yield* Effect.forkScoped(Stream.runForEach(Stream.fromQueue(secretRequests), (r) =>
+      Effect.fork(Effect.flatMap(
+        Either.match(SecretUri.parse(r.uri), {
+          onLeft: (error) => Effect.succeed({ error }),
+          onRight: (uri) => SecretUri.resolve(uri, host).pipe(Effect.match({ onFailure: (error) => ({ error }), onSuccess: (value) => ({ value }) }))
+        }),
+        (answer) =>
+          request(options.address, "POST", "/session/secret", {
+            session: info.info.id,
+            token: info.info.token,
+            id: r.id,
+            ...answer
+          } satisfies Protocol.SecretAnswer).pipe(Effect.ignore)
+      ))))
     return { ...info.info, events: Stream.fromQueue(events) }
   })
 

@@ -154,7 +154,11 @@ export const hostRefs = (values: ReadonlyArray<ArgValue>): ReadonlyArray<HostRef
   })
 
 const refKey = (ref: HostRef): string =>
-  ref._tag === "ContainerAddress" ? `container:${ref.address}` : `${ref._tag}:${ref.path}`
+  ref._tag === "ContainerAddress"
+    ? `container:${ref.address}`
+    : ref._tag === "SecretUri"
+    ? `secret:${JSON.stringify([ref.uri, ref.cacheKey ?? null])}`
+    : `${ref._tag}:${ref.path}`
 
 /**
  * One query asking the IDs of all refs (`r0: host { directory(path: "/abs") { id } }`, ...). Paths must be
@@ -180,6 +184,11 @@ export const hostQuery = (refs: ReadonlyArray<HostRef>): { readonly query: strin
       case "ContainerAddress":
         parts.push(`${alias}: container { from(address: ${stringLiteral(ref.address)}) { id } }`)
         break
+      case "SecretUri": {
+        const cacheKey = ref.cacheKey !== undefined ? `, cacheKey: ${stringLiteral(ref.cacheKey)}` : ""
+        parts.push(`${alias}: secret(uri: ${stringLiteral(ref.uri)}${cacheKey}) { id }`)
+        break
+      }
     }
   }
   return { query: `query { ${parts.join(" ")} }`, aliases }
@@ -198,7 +207,8 @@ export const hostIds = (
   const root = (data ?? {}) as Record<string, Record<string, Record<string, { id?: unknown }> | undefined> | undefined>
   for (const [key, alias] of aliases) {
     const entry = root[alias]
-    const inner = entry === undefined ? undefined : Object.values(entry)[0]
+    // `host { directory { id } }` nests the ID one level down; `secret { id }` holds it directly
+    const inner = entry === undefined ? undefined : typeof entry.id === "string" ? entry : Object.values(entry)[0]
     const id = inner?.id
     if (typeof id === "string") out.set(key, id)
   }

@@ -1,8 +1,10 @@
 /**
  * Flag text → argument values, by the argument's GraphQL type (reference §5: scalars from strings, lists as CSV or
- * repeated flags, Directory/File as host paths, Container as an image address).
+ * repeated flags, Directory/File as host paths, Container as an image address, Secret as `env:NAME`, `file:PATH`,
+ * `cmd:COMMAND` with an optional `?cacheKey=KEY`, resolved by this process when the engine asks).
  */
 import { Either } from "effect"
+import * as SecretUri from "../Core/SecretUri.js"
 import type { InputKind } from "./TypeInfo.js"
 
 /**
@@ -15,6 +17,7 @@ export type ArgValue =
   | { readonly _tag: "HostDirectory"; readonly path: string }
   | { readonly _tag: "HostFile"; readonly path: string }
   | { readonly _tag: "ContainerAddress"; readonly address: string }
+  | { readonly _tag: "SecretUri"; readonly uri: string; readonly cacheKey?: string }
   | { readonly _tag: "List"; readonly items: ReadonlyArray<ArgValue> }
 
 const trueWords = new Set(["1", "t", "true"])
@@ -65,6 +68,8 @@ export const parseScalar = (kind: InputKind, raw: string): Either.Either<ArgValu
       return Either.right({ _tag: "HostFile", path: raw })
     case "Container":
       return Either.right({ _tag: "ContainerAddress", address: raw })
+    case "Secret":
+      return Either.right({ _tag: "SecretUri", ...SecretUri.fromFlag(raw) })
     case "Unsupported":
       return Either.left(`arguments of type ${kind.name} are not supported by dirk call yet`)
   }

@@ -32,6 +32,8 @@ export type InputKind =
   | { readonly _tag: "Directory" }
   | { readonly _tag: "File" }
   | { readonly _tag: "Container" }
+  /** A secret given as `env:NAME`, `file:PATH`, `cmd:COMMAND` (reference §5). */
+  | { readonly _tag: "Secret" }
   /** A custom scalar sent as its string (JSON, Platform, ...). */
   | { readonly _tag: "Scalar"; readonly name: string }
   | { readonly _tag: "Unsupported"; readonly name: string }
@@ -96,7 +98,8 @@ export interface ModuleSchema {
 const objectIdScalars: Record<string, InputKind> = {
   DirectoryID: { _tag: "Directory" },
   FileID: { _tag: "File" },
-  ContainerID: { _tag: "Container" }
+  ContainerID: { _tag: "Container" },
+  SecretID: { _tag: "Secret" }
 }
 
 const inputKind = (type: GraphQLInputType): InputKind => {
@@ -128,6 +131,8 @@ const displayName = (kind: InputKind, typeName: string): string => {
       return "File"
     case "Container":
       return "Container"
+    case "Secret":
+      return "Secret"
     default:
       return typeName
   }

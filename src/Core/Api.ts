@@ -11,6 +11,7 @@
 import type { Effect, Scope } from "effect"
 import type * as CallId from "../Dag/CallId.js"
 import type { ApiError } from "./Errors.js"
+import type { SecretUri } from "./SecretUri.js"
 
 /**
  * An API object: its type name, its ID, and the state its fields read.
@@ -61,6 +62,11 @@ export interface SessionOps {
   readonly id: string
   /** What the session's client does with terminals (`Container.terminal`, `dirk call -i`); default: nothing. */
   readonly interactive?: { readonly terminal: boolean; readonly debugFailures: boolean }
+  /**
+   * Resolves a secret URI on the side of the session's client (its environment, files and commands; see
+   * `SecretUri.ts`); default: this process, with the client's workdir as working directory.
+   */
+  readonly resolveSecret?: (uri: SecretUri) => Effect.Effect<string, string>
   /** Adds a module's types and root field to this client's schema (`Module.serve`). */
   readonly serve: (clientId: string, spec: ApiSpec) => Effect.Effect<void, ApiError>
   /**

@@ -35,6 +35,7 @@ import { ExecError } from "../Dag/Errors.js"
 import * as Solver from "../Dag/Solver.js"
 import * as Api from "./Api.js"
 import { type ApiError, invalid, QueryError } from "./Errors.js"
+import * as Secret from "./Secret.js"
 
 /**
  * Memoizes a computation by key; concurrent callers share one run and failures are not kept.
@@ -533,7 +534,8 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
       const onBehalf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
         effect.pipe(
           Effect.locally(Solver.currentSession, ctx.client.sessionId),
-          Effect.locally(Solver.currentInteractive, ctx.client.session.interactive ?? noTerminal)
+          Effect.locally(Solver.currentInteractive, ctx.client.session.interactive ?? noTerminal),
+          Effect.locally(Solver.currentSecrets, Secret.lookup(ctx.client.session))
         )
       if (spec.kind === "chain") return toPromise(onBehalf(runChain(name, spec, p, raw, ctx.client)), ctx.signal)
       return toPromise(
@@ -614,7 +616,8 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
                   sync(v, ctx.client).pipe(
                     Effect.as(CallId.encode(v.id)),
                     Effect.locally(Solver.currentSession, ctx.client.sessionId),
-                    Effect.locally(Solver.currentInteractive, ctx.client.session.interactive ?? noTerminal)
+                    Effect.locally(Solver.currentInteractive, ctx.client.session.interactive ?? noTerminal),
+          Effect.locally(Solver.currentSecrets, Secret.lookup(ctx.client.session))
                   ),
                   ctx.signal
                 )

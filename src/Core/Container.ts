@@ -12,6 +12,7 @@ import { type ApiError, invalid, QueryError } from "./Errors.js"
 import { abs, addToRootfs, expandIf, mountAt, same, setPair, withConfig } from "./internal/container.js"
 import * as OwnerArg from "./internal/owner.js"
 import { relPath } from "./internal/paths.js"
+import * as ContainerSecret from "./ContainerSecret.js"
 import * as RegistryAuth from "./RegistryAuth.js"
 import type { ContainerConfig, ContainerState, DirectoryState, FileState } from "./State.js"
 import { baseName, emptyContainer, nativePlatform } from "./State.js"
@@ -102,7 +103,8 @@ export const execOp = (
       ...options,
       tmpfs: temps.map((m) => m.target),
       ...(Object.keys(sizes).length > 0 ? { tmpfsSize: sizes } : {}),
-      ...(caches.length > 0 ? { caches } : {})
+      ...(caches.length > 0 ? { caches } : {}),
+      ...ContainerSecret.execMeta(s)
     },
     siteOf(p, ctx)
   )
@@ -513,7 +515,7 @@ export const make = Effect.gen(function*() {
             kind: "leaf",
             type: "[String!]!",
             doc: "The paths where directories are mounted.",
-            run: (p: C) => Effect.succeed(p.state.mounts.map((m) => m.target))
+            run: (p: C) => Effect.succeed([...p.state.mounts.map((m) => m.target), ...(p.state.secretMounts ?? []).map((m) => m.target)])
           }
         }
       }

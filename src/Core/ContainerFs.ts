@@ -340,7 +340,13 @@ export const make = Effect.gen(function*() {
             },
             run: (p: C, a: { path: string; expand: boolean }) => {
               const target = abs(p.state, a.path, a.expand)
-              return same({ ...p.state, mounts: p.state.mounts.filter((m) => m.target !== target), imageRef: undefined })
+              const secretMounts = (p.state.secretMounts ?? []).filter((m) => m.target !== target)
+              return same({
+                ...p.state,
+                mounts: p.state.mounts.filter((m) => m.target !== target),
+                secretMounts: secretMounts.length > 0 ? secretMounts : undefined,
+                imageRef: undefined
+              })
             }
           },
           combinedOutput: {

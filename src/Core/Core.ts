@@ -9,6 +9,7 @@ import * as ContainerConfig from "./ContainerConfig.js"
 import * as ContainerFs from "./ContainerFs.js"
 import * as EnvVariable from "./EnvVariable.js"
 import * as ContainerImage from "./ContainerImage.js"
+import * as ContainerSecret from "./ContainerSecret.js"
 import * as Directory from "./Directory.js"
 import * as DockerBuild from "./DockerBuild.js"
 import * as File from "./File.js"
@@ -27,6 +28,6 @@ import * as Stat from "./Stat.js"
  *
  * @category constructors
  */
-export const specs = Effect.all([Query.make, Container.make, ContainerImage.make, Directory.make, DockerBuild.make, File.make, Host.make, Stat.make, Git.make, Http.make, ContainerConfig.make, ContainerFs.make, EnvVariable.make, Label.make, Port.make, CacheVolume.make, Secret.make, RegistryAuth.make]).pipe(
+export const specs = Effect.all([Query.make, Container.make, ContainerImage.make, Directory.make, DockerBuild.make, File.make, Host.make, Stat.make, Git.make, Http.make, ContainerConfig.make, ContainerFs.make, EnvVariable.make, Label.make, Port.make, CacheVolume.make, Secret.make, RegistryAuth.make, ContainerSecret.make]).pipe(
   Effect.map((xs): ReadonlyArray<Api.ApiSpec> => xs)
 )

@@ -79,6 +79,28 @@ export interface ContainerState {
   readonly portInfo?: Readonly<Record<string, PortInfo>> | undefined
   /** Credentials for later `from` and `publish`, one per registry host (`withRegistryAuth`). */
   readonly registryAuth?: ReadonlyArray<RegistryAuth> | undefined
+  /** Secret environment variables of execs (`withSecretVariable`), not part of the image config. */
+  readonly secretEnv?: ReadonlyArray<SecretEnv> | undefined
+  /** Secrets mounted as files into execs (`withMountedSecret`), never part of the rootfs. */
+  readonly secretMounts?: ReadonlyArray<SecretMount> | undefined
+}
+
+/**
+ * @category models
+ */
+export interface SecretEnv {
+  readonly name: string
+  readonly secret: SecretState
+}
+
+/**
+ * @category models
+ */
+export interface SecretMount {
+  readonly target: string
+  readonly secret: SecretState
+  readonly mode: number
+  readonly owner?: Op.FileOwner | undefined
 }
 
 /**
@@ -90,6 +112,10 @@ export interface ContainerState {
 export interface SecretState {
   readonly name: string
   readonly handle: string
+  /** For `secret(uri)`: the URI its value is resolved from (by the session's client). */
+  readonly uri?: string | undefined
+  /** For `secret(uri, cacheKey)`: the cache key given (the handle is derived from it, not from the value). */
+  readonly cacheKey?: string | undefined
 }
 
 /**

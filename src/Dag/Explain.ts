@@ -24,6 +24,8 @@ export interface ExecRecord {
   readonly expect: string
   readonly caches: ReadonlyArray<string>
   readonly noCache: boolean
+  /** Secret variables and mounted secrets (`env:NAME`, `file:/path`) → a hash of the secret's handle (optional: older records have none). */
+  readonly secrets?: Readonly<Record<string, string>>
 }
 
 const h = (s: string): string => createHash("sha256").update(s).digest("hex").slice(0, 16)
@@ -42,7 +44,11 @@ export const recordOf = (op: Extract<Op.Op, { _tag: "Exec" }>): ExecRecord => ({
   stdin: h(op.meta.stdin),
   expect: op.meta.expect,
   caches: (op.meta.caches ?? []).map((c) => `${c.target}=${c.key}:${c.sharing}`),
-  noCache: op.meta.nonce !== undefined
+  noCache: op.meta.nonce !== undefined,
+  secrets: Object.fromEntries([
+    ...(op.meta.secretEnv ?? []).map((e) => [`variable ${e.name}`, h(e.handle)] as const),
+    ...(op.meta.secretMounts ?? []).map((m) => [`file ${m.target}`, h(m.handle)] as const)
+  ])
 })
 
 const short = (d: string): string => d.replace(/^sha256:/, "").slice(0, 12)
@@ -75,5 +81,9 @@ export const explain = (previous: ExecRecord | undefined, current: ExecRecord): 
   if (previous.stdin !== current.stdin) why.push("stdin changed")
   if (previous.expect !== current.expect) why.push(`expect changed (${previous.expect} → ${current.expect})`)
   if (JSON.stringify(previous.caches) !== JSON.stringify(current.caches)) why.push("cache mounts changed")
+  const before = previous.secrets ?? {}
+  const after = current.secrets ?? {}
+  const secrets = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k])
+  if (secrets.length > 0) why.push(`secret ${secrets.join(", ")} changed`)
   return why.length > 0 ? why.join("; ") : "its inputs changed"
 }

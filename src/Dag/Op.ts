@@ -33,6 +33,38 @@ export interface ExecMeta {
   readonly caches?: ReadonlyArray<ExecCache> | undefined
   /** `withExec(noCache: true)`: a fresh value per request, so the exec (and all that builds on it) runs again. */
   readonly nonce?: string | undefined
+  /** Environment variables whose values are secrets (looked up by handle when the exec runs). */
+  readonly secretEnv?: ReadonlyArray<ExecSecretEnv> | undefined
+  /** Secrets mounted as files (from outside the rootfs: never committed). */
+  readonly secretMounts?: ReadonlyArray<ExecSecretMount> | undefined
+}
+
+/**
+ * A secret given to an exec as an environment variable. Only its handle (a keyed hash of the value, or of its cache
+ * key) is part of the exec's identity.
+ *
+ * @category models
+ */
+export interface ExecSecretEnv {
+  readonly name: string
+  /** The secret's name, for errors. */
+  readonly secret: string
+  readonly handle: string
+}
+
+/**
+ * A secret mounted into an exec as a file.
+ *
+ * @category models
+ */
+export interface ExecSecretMount {
+  readonly target: string
+  /** The secret's name, for errors. */
+  readonly secret: string
+  readonly handle: string
+  /** Permission bits of the file. */
+  readonly mode: number
+  readonly owner?: FileOwner | undefined
 }
 
 /**
@@ -240,7 +272,8 @@ export const inputs = (op: Op): ReadonlyArray<Op> => {
         op.rootfs,
         ...op.mounts.map((m) => m.source),
         ...(op.meta.caches ?? []).flatMap((c) => (c.source !== undefined ? [c.source] : [])),
-        ...(op.meta.caches ?? []).flatMap((c) => (c.ownerNames !== undefined ? [c.ownerNames] : []))
+        ...(op.meta.caches ?? []).flatMap((c) => (c.ownerNames !== undefined ? [c.ownerNames] : [])),
+        ...(op.meta.secretMounts ?? []).flatMap((m) => (m.owner?.names !== undefined ? [m.owner.names] : []))
       ]
     case "ExecOutput":
       return [op.exec]
@@ -337,6 +370,11 @@ export const exec = (rootfs: Op, mounts: ReadonlyArray<ExecMount>, meta: ExecMet
             ...(c.ownerNames !== undefined ? { ownerNames: c.ownerNames.digest } : {})
           }))
         }
+        : {}),
+      // a secret counts by its handle only (not by its display name)
+      ...(meta.secretEnv !== undefined ? { secretEnv: meta.secretEnv.map((e) => [e.name, e.handle]) } : {}),
+      ...(meta.secretMounts !== undefined
+        ? { secretMounts: meta.secretMounts.map((m) => [m.target, m.handle, m.mode, ownerCanon(m.owner)]) }
         : {})
     }
   ])

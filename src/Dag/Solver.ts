@@ -60,12 +60,14 @@ import * as DockerBuild from "./internal/DockerBuild.js"
 import * as FileActions from "./internal/FileActions.js"
 import * as InitLayer from "./internal/InitLayer.js"
 import * as Owners from "./internal/Owners.js"
+import * as SecretFiles from "./internal/SecretFiles.js"
 import { copyContents, relPath, resolveIn, tryFs } from "./internal/Fs.js"
 import * as Sources from "./internal/Sources.js"
 import * as Tar from "./internal/Tar.js"
 import * as Walk from "./internal/Walk.js"
 import * as Op from "./Op.js"
 import * as Owner from "./Owner.js"
+import * as Scrub from "./Scrub.js"
 import { Snapshots } from "./Snapshots.js"
 import * as Wildcard from "./Wildcard.js"
 
@@ -231,6 +233,16 @@ export const currentSession: FiberRef.FiberRef<string> = FiberRef.unsafeMake("")
 export const currentInteractive: FiberRef.FiberRef<Interactive> = FiberRef.unsafeMake<Interactive>({ terminal: false, debugFailures: false })
 
 /**
+ * The plaintexts of secrets, by handle, that the session on whose behalf the current fiber works holds (none by
+ * default). Set per request by the resolver bridge; an exec that uses a secret looks its value up here when it runs.
+ *
+ * @category tags
+ */
+export const currentSecrets: FiberRef.FiberRef<(handle: string) => string | undefined> = FiberRef.unsafeMake<
+  (handle: string) => string | undefined
+>(() => undefined)
+
+/**
  * @category models
  */
 export interface Interactive {
@@ -273,6 +285,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       Config.withDefault(Math.max(8, 4 * os.availableParallelism()))
     )
     const pool = yield* Effect.makeSemaphore(maxParallel)
+    // mounted secrets' files a crashed engine left behind
+    yield* Effect.try(() => SecretFiles.sweep()).pipe(Effect.ignore)
     const fibers = yield* FiberSet.make<unknown, unknown>()
     const pubsub = yield* Effect.acquireRelease(PubSub.unbounded<ProgressEvent>(), PubSub.shutdown)
     const memo = new Map<string, Entry<unknown>>()
@@ -936,8 +950,12 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           }), { concurrency: "unbounded" })
 
         const cacheBinds = yield* Effect.forEach(meta.caches ?? [], (c) => cacheBind(c), { concurrency: "unbounded" })
-        const env = meta.env.map(([k, v]) => `${k}=${v}`)
-        if (!meta.env.some(([k]) => k === "PATH")) env.push(`PATH=${defaultPath}`)
+        const secrets = yield* execSecrets(op)
+        // a secret variable replaces a plain one of the same name
+        const plainEnv = meta.env.filter(([k]) => !secrets.env.some(([n]) => n === k))
+        const env = plainEnv.map(([k, v]) => `${k}=${v}`)
+        if (!plainEnv.some(([k]) => k === "PATH") && !secrets.env.some(([k]) => k === "PATH")) env.push(`PATH=${defaultPath}`)
+        const scrub = { stdout: Scrub.stream(secrets.patterns), stderr: Scrub.stream(secrets.patterns) }
         const workdir = meta.workdir === "" ? "/" : meta.workdir
         const spec: RunSpec = {
           image: imageId,
@@ -945,23 +963,32 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           env,
           workdir,
           user: meta.user,
-          binds: [...binds, ...cacheBinds.map((c) => c.bind)],
+          binds: [...binds, ...cacheBinds.map((c) => c.bind), ...secrets.binds],
+          ...(secrets.env.length > 0 ? { secretEnv: secrets.env.map(([k, v]) => `${k}=${v}`) } : {}),
           commit: true,
           labels: { "dirk.op": op.digest },
           onOutput: (stream, chunk) => {
-            if (stream === "stdout" ? meta.redirectStdout === "" : meta.redirectStderr === "") combined.push(chunk)
+            if (stream === "stdout" ? meta.redirectStdout === "" : meta.redirectStderr === "") combined.push(scrub[stream].push(chunk))
           },
           ...(meta.tmpfs.length > 0 ? { tmpfs: meta.tmpfs } : {}),
           ...(meta.tmpfsSize !== undefined ? { tmpfsSize: meta.tmpfsSize } : {}),
           ...(meta.stdin !== "" ? { stdin: meta.stdin } : {})
         }
         const combined: Array<Buffer> = []
+        /** The combined output, scrubbed, once the process has exited. */
+        const combinedDone = () => {
+          for (const stream of ["stdout", "stderr"] as const) {
+            if (stream === "stdout" ? meta.redirectStdout === "" : meta.redirectStderr === "") combined.push(scrub[stream].end())
+          }
+          return combined
+        }
         return {
           spec: fused === undefined ? spec : { ...spec, archives: fused.archives },
           imageId,
           outputs,
           cacheBinds,
-          combined,
+          combined: combinedDone,
+          patterns: secrets.patterns,
           /** What must hold once the exec ran (the host files it was given did not change meanwhile). */
           afterRun: fused?.check ?? Effect.void
         }
@@ -991,20 +1018,66 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           return yield* withCaches(cacheBinds, openTerminal(`terminal ${args.join(" ")}`, { ...spec, args }))
         }))
 
+    /**
+     * The secrets of an exec, looked up in the requesting session: variables, files bound read-only from a private
+     * directory on a tmpfs when the host has one (`/dev/shm`), removed when the scope closes, and the scrubbing
+     * patterns of their values. A secret the session does not hold fails the exec, naming the secret.
+     */
+    const execSecrets = (op: ExecOp) =>
+      Effect.gen(function*() {
+        const env = op.meta.secretEnv ?? []
+        const files = op.meta.secretMounts ?? []
+        if (env.length === 0 && files.length === 0) {
+          return { env: [] as Array<readonly [string, string]>, binds: [] as Array<Bind>, patterns: Scrub.patterns([]) }
+        }
+        const lookup = yield* FiberRef.get(currentSecrets)
+        const valueOf = (s: { readonly secret: string; readonly handle: string }, use: string) => {
+          const value = lookup(s.handle)
+          return value !== undefined ? Effect.succeed(value) : Effect.fail(new DagError({
+            reason: "InvalidInput",
+            detail: `${use}: secret ${JSON.stringify(s.secret)} is not available in this session ` +
+              "(set it with setSecret or secret() in the session that runs the exec)"
+          }))
+        }
+        const envValues = yield* Effect.forEach(env, (e) =>
+          Effect.map(valueOf(e, `secret variable ${e.name}`), (v) => [e.name, v] as const))
+        const fileValues = yield* Effect.forEach(files, (m) => valueOf(m, `mounted secret ${m.target}`))
+        const binds: Array<Bind> = []
+        if (files.length > 0) {
+          const dir = yield* Effect.acquireRelease(
+            tryFs("create", "a secrets directory", () => fs.promises.mkdtemp(SecretFiles.dirPrefix())),
+            (d) => Effect.promise(() => fs.promises.rm(d, { recursive: true, force: true }).catch(() => undefined))
+          )
+          yield* Effect.forEach(files, (m, i) =>
+            Effect.gen(function*() {
+              const ids = yield* resolveOwner(m.owner)
+              const file = path.join(dir, `s${i}`)
+              yield* tryFs("write", `the mounted secret ${m.target}`, async () => {
+                await fs.promises.writeFile(file, fileValues[i]!, { mode: 0o600 })
+                if (ids !== undefined) await fs.promises.chown(file, ids.uid, ids.gid)
+                await fs.promises.chmod(file, m.mode)
+              })
+              binds.push({ source: file, target: m.target, readOnly: true })
+            }), { discard: true })
+        }
+        return { env: envValues, binds, patterns: Scrub.patterns([...envValues.map(([, v]) => v), ...fileValues]) }
+      })
+
     const runExec = (op: ExecOp): Effect.Effect<{ readonly result: ExecResult; readonly base: string }, SolveError> =>
       Effect.scoped(Effect.gen(function*() {
         const meta = op.meta
         if (meta.args.length === 0) {
           return yield* new DagError({ reason: "NoCommand", detail: "no command has been set" })
         }
-        const { afterRun, cacheBinds, combined, imageId, outputs, spec } = yield* execSetup(op, { fuse: true })
+        const { afterRun, cacheBinds, combined, imageId, outputs, patterns, spec } = yield* execSetup(op, { fuse: true })
         const workdir = spec.workdir
         const result = yield* withCaches(cacheBinds, pool.withPermits(1)(runtime.run(spec))).pipe(
           Effect.mapError((e) => unknownUser(e, meta.user) ?? fromContainer(e))
         )
         yield* afterRun
-        const stdout = result.stdout.toString("utf8")
-        const stderr = result.stderr.toString("utf8")
+        // secrets' values never leave the exec: output, errors, redirect files and the cache hold `***` instead
+        const stdout = Scrub.scrub(patterns, result.stdout).toString("utf8")
+        const stderr = Scrub.scrub(patterns, result.stderr).toString("utf8")
         if (!exitCodeAllowed(meta.expect, result.exitCode)) {
           // -i: a shell in the failed container (its changes, its mounts) before the failure is reported
           if (result.imageId !== undefined && (yield* FiberRef.get(currentInteractive)).debugFailures) {
@@ -1056,7 +1129,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           exitCode: result.exitCode,
           stdout: meta.redirectStdout !== "" ? "" : stdout,
           stderr: meta.redirectStderr !== "" ? "" : stderr,
-          combinedOutput: combinedText(combined, meta.redirectStdout !== "" ? "" : stdout, meta.redirectStderr !== "" ? "" : stderr),
+          combinedOutput: combinedText(combined(), meta.redirectStdout !== "" ? "" : stdout, meta.redirectStderr !== "" ? "" : stderr),
           outputs: Object.fromEntries(published)
         }
         return { result: execResult, base: imageId }

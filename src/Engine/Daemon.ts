@@ -7,6 +7,7 @@ import { Deferred, Effect, Exit, Fiber, Runtime, Scope, Stream } from "effect"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as net from "node:net"
+import type * as SecretUri from "../Core/SecretUri.js"
 import * as Address from "./Address.js"
 import { EngineError } from "./Engine.js"
 import { Engine } from "./EngineLive.js"
@@ -27,6 +28,9 @@ export interface ServeOptions {
 interface OpenSession {
   readonly status: Protocol.SessionStatus
   readonly close: () => void
+  readonly token: string
+  /** Settles a pending secret request of this session; false when there is none with that id. */
+  readonly answer: (id: number, result: { readonly value?: unknown; readonly error?: unknown }) => boolean
 }
 
 const sendJson = (res: http.ServerResponse, status: number, body: unknown) => {
@@ -123,8 +127,30 @@ export const serve = (options: ServeOptions): Effect.Effect<void, EngineError, E
       }
       const asked = (body as { interactive?: { terminal?: unknown; debugFailures?: unknown } }).interactive
       const interactive = { terminal: asked?.terminal === true, debugFailures: asked?.debugFailures === true }
+      // secret URIs are resolved by the client: asked on the session stream, answered by POST /session/secret
+      const pending = new Map<number, (result: { readonly value?: unknown; readonly error?: unknown }) => void>()
+      let nextRequest = 0
+      const resolveSecret = (uri: SecretUri.SecretUri) =>
+        Effect.async<string, string>((resume) => {
+          if (ended || res.writableEnded || res.destroyed) {
+            resume(Effect.fail(`secret ${JSON.stringify(uri.uri)}: the session's client is gone`))
+            return
+          }
+          const id = ++nextRequest
+          pending.set(id, (r) => {
+            pending.delete(id)
+            resume(typeof r.value === "string"
+              ? Effect.succeed(r.value)
+              : Effect.fail(typeof r.error === "string" ? r.error : `secret ${JSON.stringify(uri.uri)}: the client gave no value`))
+          })
+          write({ secret: { id, uri: uri.uri } satisfies Protocol.SecretRequest })
+          return Effect.sync(() => pending.delete(id))
+        })
+      res.on("close", () => {
+        for (const settle of [...pending.values()]) settle({ error: "the session's client went away before it answered" })
+      })
       Runtime.runFork(runtime)(
-        engine.openSession({ workdir, interactive }).pipe(
+        engine.openSession({ workdir, interactive, resolveSecret }).pipe(
           Scope.extend(scope),
           Effect.matchCauseEffect({
             onFailure: (cause) =>
@@ -139,7 +165,17 @@ export const serve = (options: ServeOptions): Effect.Effect<void, EngineError, E
               Effect.gen(function*() {
                 const { events, ...info } = opened
                 const status: Protocol.SessionStatus = { id: info.id, workdir, openedAt: new Date().toISOString() }
-                sessions.set(info.id, { status, close: () => res.destroy() })
+                sessions.set(info.id, {
+                  status,
+                  close: () => res.destroy(),
+                  token: info.token,
+                  answer: (id, result) => {
+                    const settle = pending.get(id)
+                    if (settle === undefined) return false
+                    settle(result)
+                    return true
+                  }
+                })
                 yield* Scope.addFinalizer(scope, Effect.sync(() => {
                   sessions.delete(info.id)
                   if (sessions.size === 0) idleSince = Date.now()
@@ -153,6 +189,19 @@ export const serve = (options: ServeOptions): Effect.Effect<void, EngineError, E
           })
         )
       )
+    }
+
+    /** The client's answer to a secret request (`Protocol.SecretAnswer`). */
+    const secretAnswer = (res: http.ServerResponse, body: unknown) => {
+      const b = body as Partial<Record<keyof Protocol.SecretAnswer, unknown>>
+      const open = typeof b.session === "string" ? sessions.get(b.session) : undefined
+      if (open === undefined || typeof b.token !== "string" || b.token !== open.token) {
+        return sendJson(res, 404, { error: "no such session" })
+      }
+      if (typeof b.id !== "number" || !open.answer(b.id, { value: b.value, error: b.error })) {
+        return sendJson(res, 404, { error: "no such secret request" })
+      }
+      sendJson(res, 200, {})
     }
 
     const stop = (res: http.ServerResponse, body: unknown) => {
@@ -173,9 +222,16 @@ export const serve = (options: ServeOptions): Effect.Effect<void, EngineError, E
       const route = `${req.method} ${url.pathname}`
       if (route === "GET /version") return sendJson(res, 200, hello)
       if (route === "GET /status") return status(res)
-      if (route === "POST /session" || route === "POST /stop" || route === "POST /prune") {
+      if (route === "POST /session" || route === "POST /stop" || route === "POST /prune" || route === "POST /session/secret") {
         readBody(req).then(
-          (body) => (route === "POST /session" ? openSession(req, res, body) : route === "POST /stop" ? stop(res, body) : prune(res, body)),
+          (body) =>
+            route === "POST /session"
+              ? openSession(req, res, body)
+              : route === "POST /stop"
+              ? stop(res, body)
+              : route === "POST /session/secret"
+              ? secretAnswer(res, body)
+              : prune(res, body),
           (e: Error) => sendJson(res, 400, { error: e.message })
         )
         return

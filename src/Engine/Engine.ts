@@ -3,6 +3,7 @@
  * In this slice it runs in the CLI's process; the daemon comes later.
  */
 import { Effect, Schema, type Scope, type Stream } from "effect"
+import type { SecretUri } from "../Core/SecretUri.js"
 import type { ProgressEvent } from "../Dag/Solver.js"
 
 /**
@@ -56,6 +57,11 @@ export interface SessionOptions {
    * `terminal`), and wants one in the container of a failed exec (`-i`). Default: neither.
    */
   readonly interactive?: { readonly terminal: boolean; readonly debugFailures: boolean }
+  /**
+   * Resolves secret URIs on the opener's side (its environment, files, commands); default: the engine's process,
+   * with `workdir` as working directory (right for an engine in the opener's process).
+   */
+  readonly resolveSecret?: ((uri: SecretUri) => Effect.Effect<string, string>) | undefined
 }
 
 /**

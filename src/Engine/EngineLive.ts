@@ -62,7 +62,8 @@ export class Engine extends Effect.Service<Engine>()("dirk/Engine/Engine", {
           workdir: options.workdir,
           baseSpecs,
           memo,
-          ...(options.interactive !== undefined ? { interactive: options.interactive } : {})
+          ...(options.interactive !== undefined ? { interactive: options.interactive } : {}),
+          ...(options.resolveSecret !== undefined ? { resolveSecret: options.resolveSecret } : {})
         })
         open.set(info.id, { workdir: options.workdir, openedAt })
         yield* Effect.addFinalizer(() => Effect.sync(() => open.delete(info.id)))

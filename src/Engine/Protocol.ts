@@ -6,6 +6,9 @@
  *   `{"error": "…"}`), then `{"event": ProgressEvent}` for the session's progress. The session lives exactly as long
  *   as this response: when the client goes away (it closes the connection, or its process dies), the engine ends the
  *   session and removes what it made.
+ * - Secrets resolved on the client's side (`secret(uri:)`): the engine writes `{"secret": SecretRequest}` on the
+ *   session stream; the client resolves the URI on its host (`SecretUri.resolve`) and answers with
+ *   `POST /session/secret` and a `SecretAnswer` → 200 `{}` (404 when no such request is pending).
  * - `GET /status` → `Status`.
  * - `POST /stop` with `{"force": bool}` → 200 `{"stopping": true}`, or 409 `{"error": …}` while sessions are open
  *   and `force` is not set.
@@ -26,6 +29,30 @@ export interface Hello {
   readonly protocol: number
   readonly pid: number
   readonly stateDir: string
+}
+
+/**
+ * The engine asks the session's client for a secret's value.
+ *
+ * @category models
+ */
+export interface SecretRequest {
+  readonly id: number
+  readonly uri: string
+}
+
+/**
+ * The client's answer: the value, or an error that names the secret but not a value.
+ *
+ * @category models
+ */
+export interface SecretAnswer {
+  readonly session: string
+  /** The session's token (only its opener has it). */
+  readonly token: string
+  readonly id: number
+  readonly value?: string
+  readonly error?: string
 }
 
 /**

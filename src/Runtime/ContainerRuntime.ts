@@ -86,6 +86,11 @@ export interface RunSpec {
   readonly args: ReadonlyArray<string>
   /** `NAME=value` pairs. */
   readonly env: ReadonlyArray<string>
+  /**
+   * `NAME=value` pairs whose values are secrets: in the process's environment, in no container config (so in no
+   * committed image: the Docker runtime runs such a command as an exec in a paused container).
+   */
+  readonly secretEnv?: ReadonlyArray<string>
   readonly workdir: string
   readonly user: string
   readonly binds: ReadonlyArray<Bind>

@@ -29,6 +29,7 @@ import {
 } from "./ContainerRuntime.js"
 import * as DockerBuild from "./internal/dockerBuild.js"
 import * as DockerErrors from "./internal/dockerErrors.js"
+import * as Pause from "./internal/Pause.js"
 import * as Tar from "./internal/tar.js"
 import * as Registry from "./Registry.js"
 
@@ -169,6 +170,9 @@ interface CallContext {
   readonly image?: string | undefined
   readonly containerId?: string | undefined
 }
+
+/** Where the pause program is bound in containers whose command runs as an exec (on /dev's tmpfs, not the rootfs). */
+const pauseTarget = "/dev/.dirk-pause"
 
 const isStatus = (status: number) => (error: ContainerError): boolean =>
   error.reason !== "DaemonUnavailable" && DockerErrors.statusOf(error.cause) === status
@@ -470,11 +474,14 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
      * The create options of a container that runs `spec` (no entrypoint: `args` is the whole argv): with a TTY (a
      * terminal, `TERM=xterm` added) or without, and with stdin open or not.
      */
-    const containerOptions = (spec: RunSpec, o: { readonly tty: boolean; readonly stdin: boolean }): Dockerode.ContainerCreateOptions => ({
+    const containerOptions = (
+      spec: RunSpec,
+      o: { readonly tty: boolean; readonly stdin: boolean; readonly withSecrets?: boolean }
+    ): Dockerode.ContainerCreateOptions => ({
       Image: spec.image,
       Entrypoint: [],
       Cmd: [...spec.args],
-      Env: o.tty ? [...spec.env, "TERM=xterm"] : [...spec.env],
+      Env: [...spec.env, ...(o.withSecrets ? spec.secretEnv ?? [] : []), ...(o.tty ? ["TERM=xterm"] : [])],
       ...(spec.workdir.length > 0 ? { WorkingDir: spec.workdir } : {}),
       ...(spec.user.length > 0 ? { User: spec.user } : {}),
       Labels: { ...spec.labels },
@@ -500,7 +507,124 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       }
     })
 
+    /** The pause program on the host (written once), bound into containers whose command runs as an exec. */
+    const pauseProgram = Effect.sync(() => {
+      const dir = options?.stateDir !== undefined ? posix.join(options.stateDir, "bin") : os.tmpdir()
+      const file = posix.join(dir, `dirk-pause-${process.arch}`)
+      if (!fs.existsSync(file)) {
+        const bytes = Pause.program()
+        if (bytes === undefined) return undefined
+        fs.mkdirSync(dir, { recursive: true })
+        const tmp = `${file}.${process.pid}.tmp`
+        fs.writeFileSync(tmp, bytes, { mode: 0o755 })
+        fs.renameSync(tmp, file)
+      }
+      return file
+    })
+
+    /**
+     * Runs a command with secret variables: the container's PID 1 is the pause program (bound at `pauseTarget`, in
+     * the container's /dev tmpfs, so not in its filesystem), and the command runs as a Docker exec whose environment
+     * adds the secrets. Docker records a container's create config in the images committed from it (Docker 20's
+     * `ContainerConfig`): this way the secrets are in no container config, so in no image.
+     */
+    const runViaExec = (spec: RunSpec) =>
+      Effect.scoped(Effect.gen(function*() {
+        const withStdin = spec.stdin !== undefined
+        const pause = yield* pauseProgram
+        if (pause === undefined) {
+          return yield* new ContainerError({
+            reason: "RunFailed",
+            detail: `secret variables are not supported on ${process.arch} (no pause program for it)`,
+            image: spec.image
+          })
+        }
+        const base = containerOptions(spec, { tty: false, stdin: false })
+        const container = yield* createContainer({
+          ...base,
+          Cmd: [pauseTarget],
+          User: "",
+          HostConfig: { ...base.HostConfig, Binds: [...(base.HostConfig?.Binds ?? []), `${pause}:${pauseTarget}:ro`] }
+        })
+        const id = container.id
+        if (spec.archives !== undefined) yield* putAll(container, spec.image, spec.archives)
+        const ctx = (detail: string): CallContext => ({ reason: "RunFailed", detail, image: spec.image, containerId: id })
+        yield* call(ctx(`starting container ${id}`), (signal) => container.start({ abortSignal: signal }))
+        const exec = yield* call(ctx(`creating the exec in container ${id}`), () =>
+          container.exec({
+            Cmd: [...spec.args],
+            Env: [...(spec.secretEnv ?? [])],
+            ...(spec.user.length > 0 ? { User: spec.user } : {}),
+            ...(spec.workdir.length > 0 ? { WorkingDir: spec.workdir } : {}),
+            AttachStdin: withStdin,
+            AttachStdout: true,
+            AttachStderr: true
+          }))
+        const stream = yield* Effect.acquireRelease(
+          call(ctx(`starting the exec in container ${id}`), () =>
+            exec.start({ hijack: true, stdin: withStdin }) as Promise<Duplex>),
+          (attached) => Effect.sync(() => attached.destroy())
+        )
+        const stdout = collector((chunk) => spec.onOutput?.("stdout", chunk))
+        const stderr = collector((chunk) => spec.onOutput?.("stderr", chunk))
+        const ended = new Promise<void>((resolve) => {
+          stream.once("end", () => resolve())
+          stream.once("close", () => resolve())
+          stream.on("error", () => resolve())
+        })
+        docker.modem.demuxStream(stream, stdout.sink, stderr.sink)
+        if (spec.stdin !== undefined) {
+          const input = spec.stdin
+          yield* Effect.sync(() => {
+            stream.write(input)
+            stream.end()
+          })
+        }
+        yield* Effect.raceFirst(Effect.promise(() => ended), daemonGone)
+        // the stream may end just before Docker records the exit code: ask until it has one
+        const inspect = call(ctx(`inspecting the exec in container ${id}`), () =>
+          exec.inspect() as Promise<{ readonly ExitCode: number | null; readonly Running: boolean }>)
+        let inspected = yield* inspect
+        for (let i = 0; i < 250 && (inspected.Running || inspected.ExitCode === null); i++) {
+          yield* Effect.sleep("20 millis")
+          inspected = yield* inspect
+        }
+        let exitCode = inspected.ExitCode ?? 126
+        // a command that cannot start: the runtime's message comes on stdout; report it as the exec's error
+        const message = Buffer.concat(stdout.chunks).toString("utf8")
+        const noUser = /unable to find (user|group) [^:\n]+: no matching entries in (passwd|group) file/.exec(message)
+        if (noUser !== null && exitCode !== 0) {
+          return yield* new ContainerError({
+            reason: "RunFailed",
+            detail: `starting the exec in container ${id}: ${noUser[0]}`,
+            image: spec.image,
+            containerId: id
+          })
+        }
+        const failedStart = /OCI runtime exec failed/.test(message) ? DockerErrors.execFailureExitCode(message) : undefined
+        if (failedStart !== undefined) {
+          exitCode = failedStart
+          stderr.chunks.push(...stdout.chunks.splice(0))
+        }
+        yield* call(ctx(`stopping container ${id}`), (signal) => container.kill({ abortSignal: signal })).pipe(Effect.ignore)
+        yield* call(ctx(`waiting for container ${id}`), (signal) => container.wait({ abortSignal: signal }))
+        const imageId = spec.commit ? yield* commit(container, spec.image) : undefined
+        const result: RunResult = {
+          exitCode,
+          stdout: Buffer.concat(stdout.chunks),
+          stderr: Buffer.concat(stderr.chunks),
+          ...(imageId !== undefined ? { imageId } : {})
+        }
+        return result
+      }))
+
     const run = Effect.fn("ContainerRuntime.run")(function*(spec: RunSpec) {
+      if (spec.secretEnv !== undefined && spec.secretEnv.length > 0) {
+        yield* Effect.forEach(spec.binds, (bind) => (bind.volume !== undefined ? ensureVolume(bind.source, bind.volume) : Effect.void), {
+          discard: true
+        })
+        return yield* runViaExec(spec)
+      }
       const withStdin = spec.stdin !== undefined
       const ctx = (detail: string, containerId: string): CallContext => ({
         reason: "RunFailed",
@@ -592,7 +716,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         discard: true
       })
       return yield* Effect.scoped(Effect.gen(function*() {
-        const container = yield* createContainer(containerOptions(spec, { tty: true, stdin: true }))
+        const container = yield* createContainer(containerOptions(spec, { tty: true, stdin: true, withSecrets: true }))
         const id = container.id
         yield* attach(id)
         // the client starts it: wait until it has started and exited (a created container has not run yet)

@@ -29,6 +29,8 @@ export interface SessionOptions {
   readonly memo: Build.Memo
   /** What the opener does with terminals (default: none). */
   readonly interactive?: Api.SessionOps["interactive"]
+  /** How the opener resolves secret URIs (default: this process; see `Api.SessionOps.resolveSecret`). */
+  readonly resolveSecret?: Api.SessionOps["resolveSecret"]
 }
 
 interface Client {
@@ -81,6 +83,7 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
     const ops: Api.SessionOps = {
       id: sessionId,
       interactive: options.interactive ?? { terminal: false, debugFailures: false },
+      ...(options.resolveSecret !== undefined ? { resolveSecret: options.resolveSecret } : {}),
       serve: (clientId, spec) =>
         Effect.try({
           try: () => {

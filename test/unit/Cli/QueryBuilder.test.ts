@@ -117,4 +117,16 @@ describe("QueryBuilder", () => {
       "C"
     )
   })
+
+  it("asks a Secret flag's ID with secret(uri, cacheKey), once per URI and key", () => {
+    const refs = QueryBuilder.hostRefs([
+      { _tag: "SecretUri", uri: "env://TOKEN" },
+      { _tag: "List", items: [{ _tag: "SecretUri", uri: "env://TOKEN", cacheKey: "k" }, { _tag: "SecretUri", uri: "env://TOKEN" }] }
+    ])
+    const { aliases, query } = QueryBuilder.hostQuery(refs)
+    assert.strictEqual(query, "query { r0: secret(uri: \"env://TOKEN\") { id } r1: secret(uri: \"env://TOKEN\", cacheKey: \"k\") { id } }")
+    const ids = QueryBuilder.hostIds({ r0: { id: "S0" }, r1: { id: "S1" } }, aliases)
+    assert.strictEqual(Either.getOrThrow(QueryBuilder.resolveValue({ _tag: "SecretUri", uri: "env://TOKEN" }, ids)), "S0")
+    assert.strictEqual(Either.getOrThrow(QueryBuilder.resolveValue({ _tag: "SecretUri", uri: "env://TOKEN", cacheKey: "k" }, ids)), "S1")
+  })
 })

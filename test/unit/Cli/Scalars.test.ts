@@ -65,4 +65,14 @@ describe("Scalars", () => {
     if (joined === "") return
     assert.deepStrictEqual(Scalars.splitCsv(joined), xs)
   })
+
+  it("parses Secret flags into URIs (reference §5)", () => {
+    const secret = (raw: string) => value(Scalars.parseScalar({ _tag: "Secret" }, raw))
+    assert.deepStrictEqual(secret("env:TOKEN"), { _tag: "SecretUri", uri: "env://TOKEN" })
+    assert.deepStrictEqual(secret("file:./t.txt"), { _tag: "SecretUri", uri: "file://./t.txt" })
+    assert.deepStrictEqual(secret("cmd:gh auth token"), { _tag: "SecretUri", uri: "cmd://gh auth token" })
+    assert.deepStrictEqual(secret("TOKEN"), { _tag: "SecretUri", uri: "env://TOKEN" })
+    assert.deepStrictEqual(secret("env://TOKEN?cacheKey=ci"), { _tag: "SecretUri", uri: "env://TOKEN", cacheKey: "ci" })
+  })
 })
+

@@ -40,7 +40,7 @@ const containerRoot: Api.ApiSpec = {
 /** One engine (one secret key, one memo); `session()` opens a client of a new session. */
 const makeEngine = Effect.gen(function*() {
   const memo = yield* Memo.make
-  const secret = yield* Secret.make
+  const secret = yield* Secret.makeWithKey()
   const registryAuth = yield* RegistryAuth.make
   const built = Build.build([containerRoot, secret, registryAuth], memo)
   const session = () => {
