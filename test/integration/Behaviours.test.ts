@@ -153,6 +153,11 @@ describe("a host directory copied in, then an exec (the files go into the exec's
       const first = await run(`{ ${withData("one")} { stdout directory(path: "/data") { entries } } } } } }`)
       expect(first.container.from.withDirectory.withExec.stdout).toBe("A\nB\n600\n")
       expect(images()).toBe(before)
+      // an exec with a secret variable (run another way) over the same copy
+      const secret = ((await ok(`{ setSecret(name: "fused", plaintext: "hush") { id } }`)) as any).setSecret.id as string
+      const withSecret = await run(`{ ${base} { withDirectory(path: "/data", source: $dir) { withSecretVariable(name: "S", secret: ${JSON.stringify(secret)}) { withExec(args: ["sh", "-c", "cat /data/a.txt; echo $S; echo $S | wc -c"]) { stdout } } } } } }`)
+      expect(withSecret.container.from.withDirectory.withSecretVariable.withExec.stdout).toBe("A\n***\n5\n")
+      expect(images()).toBe(before)
       expect(first.container.from.withDirectory.withExec.directory.entries).toEqual(["a.txt", "exec.txt", "sub/"])
       // the copy alone (made now, on its own), and another exec over it: the first exec's file is not there
       const alone = await run(`{ ${base} { withDirectory(path: "/data", source: $dir) { directory(path: "/data") { entries } withExec(args: ["ls", "/data"]) { stdout } } } } }`)
