@@ -7,7 +7,8 @@ import * as path from "node:path"
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 
 await build({
-  entryPoints: { dirk: path.join(root, "src/main.ts") },
+  // dist/client.mjs is `dirk/client` (package.json "exports")
+  entryPoints: { dirk: path.join(root, "src/main.ts"), client: path.join(root, "src/Client/index.ts") },
   outdir: path.join(root, "dist"),
   outExtension: { ".js": ".mjs" },
   // the CLI and the engine are separate chunks (dynamic imports in src/main.ts and src/cliMain.ts)

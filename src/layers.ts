@@ -21,34 +21,43 @@ const runtime = Layer.unwrapEffect(Effect.map(Effect.orDie(stateDir), (dir) => D
   Layer.provide(Docker.layerClient)
 )
 
-const cacheKeeper = Layer.scopedDiscard(Effect.gen(function*() {
-  const docker = yield* ContainerRuntime
-  const index = yield* CacheIndex
-  const kept = Effect.map(index.list, (entries) => {
-    const ids = new Set(entries.flatMap((e) => e.images))
-    return (id: string) => ids.has(id)
-  })
-  yield* docker.reapOrphans(yield* kept)
-  yield* Effect.addFinalizer(() => Effect.flatMap(kept, (keep) => docker.cleanup(owner, keep)))
-}))
+/**
+ * An in-process engine over `runtime` (the Docker runtime in `engineLayer`; the recording test runtime of
+ * `Client/TestRuntime.ts` in users' tests).
+ *
+ * @category layers
+ */
+export const engineLayerWith = <E>(runtime: Layer.Layer<ContainerRuntime, E>) => {
+  const cacheKeeper = Layer.scopedDiscard(Effect.gen(function*() {
+    const docker = yield* ContainerRuntime
+    const index = yield* CacheIndex
+    const kept = Effect.map(index.list, (entries) => {
+      const ids = new Set(entries.flatMap((e) => e.images))
+      return (id: string) => ids.has(id)
+    })
+    yield* docker.reapOrphans(yield* kept)
+    yield* Effect.addFinalizer(() => Effect.flatMap(kept, (keep) => docker.cleanup(owner, keep)))
+  }))
 
-// One engine per state dir: taken before anything else of the engine starts, released when it ends.
-const stateLock = Layer.scopedDiscard(Effect.flatMap(Effect.orDie(stateDir), StateLock.acquire))
+  // One engine per state dir: taken before anything else of the engine starts, released when it ends.
+  const stateLock = Layer.scopedDiscard(Effect.flatMap(Effect.orDie(stateDir), StateLock.acquire))
 
-const dag = Layer.mergeAll(Solver.Default, HostSync.Default, cacheKeeper).pipe(
-  Layer.provideMerge(Snapshots.Default),
-  Layer.provideMerge(CacheIndex.Default),
-  Layer.provideMerge(runtime),
-  Layer.provide(stateLock)
-)
+  const dag = Layer.mergeAll(Solver.Default, HostSync.Default, cacheKeeper).pipe(
+    Layer.provideMerge(Snapshots.Default),
+    Layer.provideMerge(CacheIndex.Default),
+    Layer.provideMerge(runtime),
+    Layer.provide(stateLock)
+  )
+  return Engine.Default.pipe(
+    Layer.provide(Modules.layerSpecs),
+    Layer.provide(Modules.Modules.Default),
+    Layer.provide(dag)
+  )
+}
 
 /**
  * An in-process engine over the local Docker daemon.
  *
  * @category layers
  */
-export const engineLayer = Engine.Default.pipe(
-  Layer.provide(Modules.layerSpecs),
-  Layer.provide(Modules.Modules.Default),
-  Layer.provide(dag)
-)
+export const engineLayer = engineLayerWith(runtime)

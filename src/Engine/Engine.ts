@@ -62,6 +62,11 @@ export interface SessionOptions {
    * with `workdir` as working directory (right for an engine in the opener's process).
    */
   readonly resolveSecret?: ((uri: SecretUri) => Effect.Effect<string, string>) | undefined
+  /**
+   * Serve the session over HTTP on 127.0.0.1 (default). An in-process opener may do without (`false`): it reaches
+   * the session through `execute` only (see `EngineLive.ts`); the daemon always listens.
+   */
+  readonly listen?: boolean
 }
 
 /**

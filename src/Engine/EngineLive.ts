@@ -1,13 +1,13 @@
 /**
  * The in-process engine: one solver and one value memo shared by all its sessions.
  */
-import { Config, Effect, Layer, Option, Stream } from "effect"
+import { Config, Effect, Layer, Option, type Scope, Stream } from "effect"
 import type * as Api from "../Core/Api.js"
 import * as Core from "../Core/Core.js"
 import { Solver } from "../Dag/Solver.js"
 import * as Memo from "../Session/Memo.js"
 import * as Session from "../Session/Session.js"
-import type { EngineShape } from "./Engine.js"
+import type { EngineError, OpenedSession, SessionOptions } from "./Engine.js"
 import * as Gc from "./Gc.js"
 import * as Size from "./Size.js"
 
@@ -26,6 +26,16 @@ const gcSettings = Effect.gen(function*() {
   }
   return { keepStorage, intervalMs: Math.max(1, interval) * 1000 }
 }).pipe(Effect.orDie)
+
+/**
+ * A session opened in the engine's own process: what any opener gets, and its root client's requests run without
+ * HTTP (`execute`; with `listen: false` that is the only way in).
+ *
+ * @category models
+ */
+export interface LocalSession extends OpenedSession {
+  readonly execute: Session.Opened["execute"]
+}
 
 /**
  * The engine service.
@@ -53,7 +63,7 @@ export class Engine extends Effect.Service<Engine>()("dirk/Engine/Engine", {
         ? Effect.flatMap(gc.usage, (u) => gc.collect({ keepStorage: Math.floor(u.bytes / 2) }))
         : gc.collect({ all: true }))
 
-    const openSession: EngineShape["openSession"] = (options) =>
+    const openSession = (options: SessionOptions): Effect.Effect<LocalSession, EngineError, Scope.Scope> =>
       Effect.gen(function*() {
         const openedAt = Date.now()
         // subscribed before the session exists, so that none of its events is missed
@@ -63,7 +73,8 @@ export class Engine extends Effect.Service<Engine>()("dirk/Engine/Engine", {
           baseSpecs,
           memo,
           ...(options.interactive !== undefined ? { interactive: options.interactive } : {}),
-          ...(options.resolveSecret !== undefined ? { resolveSecret: options.resolveSecret } : {})
+          ...(options.resolveSecret !== undefined ? { resolveSecret: options.resolveSecret } : {}),
+          ...(options.listen !== undefined ? { listen: options.listen } : {})
         })
         open.set(info.id, { workdir: options.workdir, openedAt })
         yield* Effect.addFinalizer(() => Effect.sync(() => open.delete(info.id)))

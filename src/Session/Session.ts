@@ -31,6 +31,42 @@ export interface SessionOptions {
   readonly interactive?: Api.SessionOps["interactive"]
   /** How the opener resolves secret URIs (default: this process; see `Api.SessionOps.resolveSecret`). */
   readonly resolveSecret?: Api.SessionOps["resolveSecret"]
+  /**
+   * Serve the root client over HTTP on 127.0.0.1 (default). Without it the session has no port (`port` 0, `url` "")
+   * and its root client is reached only by `execute`, in this process.
+   */
+  readonly listen?: boolean
+}
+
+/**
+ * A GraphQL request as a client sends it.
+ *
+ * @category models
+ */
+export interface Request {
+  readonly query: string
+  readonly variables?: Readonly<Record<string, unknown>> | undefined
+  readonly operationName?: string | undefined
+}
+
+/**
+ * A GraphQL response as the session's server sends it (errors as graphql-js serializes them).
+ *
+ * @category models
+ */
+export interface Response {
+  readonly data: unknown
+  readonly errors?: ReadonlyArray<ReturnType<GraphQLError["toJSON"]>>
+}
+
+/**
+ * An opened session: how clients reach it, and the root client's requests run in this process.
+ *
+ * @category models
+ */
+export interface Opened extends SessionInfo {
+  /** Runs a request as the root client, with no HTTP in between (interruption cancels it). */
+  readonly execute: (request: Request) => Effect.Effect<Response>
 }
 
 interface Client {
@@ -69,7 +105,7 @@ const isIntrospection = (document: DocumentNode): boolean =>
  *
  * @category constructors
  */
-export const make = (options: SessionOptions): Effect.Effect<SessionInfo, EngineError, Scope.Scope> =>
+export const make = (options: SessionOptions): Effect.Effect<Opened, EngineError, Scope.Scope> =>
   Effect.gen(function*() {
     const sessionId = randomUUID()
     const clients = new Map<string, Client>()
@@ -280,6 +316,47 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
       )
 
     const root = addClient(options.workdir, options.baseSpecs, undefined)
+
+    const executeRequest = (request: Request): Effect.Effect<Response> =>
+      Effect.async<Response>((resume, signal) => {
+        let built: Build.Built
+        let document: DocumentNode
+        try {
+          built = builtOf(root)
+          document = parse(request.query)
+        } catch (e) {
+          resume(Effect.succeed({ data: null, errors: [errorJson(e as GraphQLError)] }))
+          return
+        }
+        const invalid = validate(built.schema, document, rules)
+        if (invalid.length > 0) {
+          resume(Effect.succeed({ data: null, errors: invalid.map(errorJson) }))
+          return
+        }
+        new Promise((ok) =>
+          ok(execute({
+            schema: built.schema,
+            document,
+            contextValue: { client: root.ctx, signal } satisfies Build.RequestContext,
+            variableValues: request.variables as Record<string, unknown> | undefined,
+            operationName: request.operationName
+          }))
+        ).then(
+          (value) => {
+            const result = value as Awaited<ReturnType<typeof execute>>
+            resume(Effect.succeed({ data: result.data ?? null, ...(result.errors ? { errors: result.errors.map(errorJson) } : {}) }))
+          },
+          (e) => resume(Effect.succeed({ data: null, errors: [{ message: `internal error: ${e instanceof Error ? e.message : String(e)}` }] }))
+        )
+      })
+
+    if (options.listen === false) {
+      yield* Effect.try({
+        try: () => builtOf(root),
+        catch: (e) => new EngineError({ reason: "SessionFailed", detail: `invalid schema: ${e instanceof Error ? e.message : String(e)}`, cause: e })
+      })
+      return { id: sessionId, port: 0, token: root.token, url: "", execute: executeRequest }
+    }
     const server = yield* listen((s) => s.listen(0, "127.0.0.1")).pipe(
       Scope.extend(scope),
       Effect.mapError((e) => new EngineError({ reason: "SessionFailed", detail: `cannot start the session's server: ${e.message}`, cause: e }))
@@ -291,6 +368,6 @@ export const make = (options: SessionOptions): Effect.Effect<SessionInfo, Engine
     })
     const port = (server.address() as AddressInfo).port
     yield* Effect.annotateLogs(Effect.logDebug(`session ${sessionId} listening on 127.0.0.1:${port}`), { component: "Session" })
-    return { id: sessionId, port, token: root.token, url: `http://127.0.0.1:${port}/query` }
+    return { id: sessionId, port, token: root.token, url: `http://127.0.0.1:${port}/query`, execute: executeRequest }
   })
 
