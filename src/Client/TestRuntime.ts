@@ -204,6 +204,8 @@ export const make = (rules: ReadonlyArray<Rule>, options: Options = {}): {
   const runtime: ContainerRuntime["Type"] = {
     resolveImage: (ref) =>
       Effect.suspend(() => {
+        // an image id (one this runtime made, or gave for a reference): in the store already, not pulled
+        if (ref.startsWith("sha256:")) return Effect.succeed({ imageId: ref, config })
         recorded.push({ _tag: "Pull", ref })
         return missing.has(ref)
           ? Effect.fail(new ContainerError({ reason: "ImageNotFound", detail: `pull access denied for ${ref} (test runtime: missing image)`, image: ref }))
