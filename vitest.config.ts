@@ -1,8 +1,11 @@
+import * as path from "node:path"
 import { defineConfig } from "vitest/config"
 
 export default defineConfig({
+  // examples import the package by its published name
+  resolve: { alias: { "dirk/client": path.resolve(__dirname, "src/Client/index.ts") } },
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "examples/effect*/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: "forks",

@@ -7,8 +7,7 @@ import * as path from "node:path"
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 
 await build({
-  // dist/client.mjs is `dirk/client` (package.json "exports")
-  entryPoints: { dirk: path.join(root, "src/main.ts"), client: path.join(root, "src/Client/index.ts") },
+  entryPoints: { dirk: path.join(root, "src/main.ts") },
   outdir: path.join(root, "dist"),
   outExtension: { ".js": ".mjs" },
   // the CLI and the engine are separate chunks (dynamic imports in src/main.ts and src/cliMain.ts)
@@ -25,4 +24,21 @@ await build({
   banner: {
     js: "import { createRequire as __dirkCreateRequire } from \"node:module\"; const require = __dirkCreateRequire(import.meta.url);"
   }
+})
+
+// dist/client.mjs is `dirk/client` (package.json "exports"), a library: its dependencies (effect above all: the
+// program's Effects and the client's must be one copy of it) stay imports of the user's node_modules.
+await build({
+  entryPoints: { client: path.join(root, "src/Client/index.ts") },
+  outdir: path.join(root, "dist"),
+  outExtension: { ".js": ".mjs" },
+  splitting: true,
+  chunkNames: "client-chunks/[name]-[hash]",
+  bundle: true,
+  packages: "external",
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  sourcemap: "linked",
+  logLevel: "warning"
 })

@@ -29,8 +29,8 @@ export interface Reply {
 }
 
 /**
- * An exec the runtime was asked to run: its argv and what it ran with. `attempt` counts the runs of the same argv
- * before it (0 for the first).
+ * An exec the runtime was asked to run: its argv and what it ran with. `attempt` counts the runs of the same exec
+ * (argv, image, env, workdir and user) before it: 0 for the first, 1 for its first retry…
  *
  * @category models
  */
@@ -180,8 +180,10 @@ export const make = (rules: ReadonlyArray<Rule>, options: Options = {}): {
   const run = (spec: RunSpec) =>
     Effect.sync(() => {
       const key = JSON.stringify(spec.args)
-      const attempt = attempts.get(key) ?? 0
-      attempts.set(key, attempt + 1)
+      // the same exec again (a retry): same argv, image, env and workdir
+      const identity = JSON.stringify([spec.args, spec.image, spec.env, spec.workdir, spec.user])
+      const attempt = attempts.get(identity) ?? 0
+      attempts.set(identity, attempt + 1)
       const e: Exec = { args: spec.args, env: spec.env, workdir: spec.workdir, user: spec.user, image: spec.image, attempt }
       const rule = rules.find((r) => r.matches(e))
       const reply: Reply = rule !== undefined
