@@ -26,10 +26,10 @@ await build({
   }
 })
 
-// dist/client.mjs is `dirk/client` (package.json "exports"), a library: its dependencies (effect above all: the
+// dist/client.mjs and dist/module.mjs are `dirk/client` and `dirk/module` (package.json "exports"), a library: its dependencies (effect above all: the
 // program's Effects and the client's must be one copy of it) stay imports of the user's node_modules.
 await build({
-  entryPoints: { client: path.join(root, "src/Client/index.ts") },
+  entryPoints: { client: path.join(root, "src/Client/index.ts"), module: path.join(root, "src/Client/Module.ts") },
   outdir: path.join(root, "dist"),
   outExtension: { ".js": ".mjs" },
   splitting: true,

@@ -48,7 +48,7 @@ export const fileName = "dagger.json"
  *
  * @category constants
  */
-export const supportedSdks: ReadonlyArray<string> = ["typescript"]
+export const supportedSdks: ReadonlyArray<string> = ["typescript", "effect"]
 
 const bad = (configPath: string, detail: string) =>
   new QueryError({ reason: "InvalidArgument", detail: `${configPath}: ${detail}` })

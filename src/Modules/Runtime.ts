@@ -18,6 +18,7 @@
  *   `127.0.0.1:$port`: the runner relays a loopback port to the call's socket).
  */
 import { Effect, Option } from "effect"
+import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -138,6 +139,60 @@ export const tsconfig = JSON.stringify(
   2
 )
 
+/**
+ * The tsconfig of an Effect SDK module: `dirk/client` and `dirk/module` are dirk's own sources, mounted at
+ * `/dirk/src` (the module's editor finds them in the dirk package it links).
+ *
+ * @category generated
+ */
+export const effectTsconfig = JSON.stringify(
+  {
+    compilerOptions: {
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      strict: true,
+      skipLibCheck: true,
+      paths: { "dirk/client": ["/dirk/src/Client/index.ts"], "dirk/module": ["/dirk/src/Client/Module.ts"] }
+    },
+    include: ["../**/*"]
+  },
+  null,
+  2
+)
+
+// An Effect module's entry: src/index.ts (or .mts)
+const effectEntry = (rels: ReadonlyArray<string>): string => {
+  const entry = rels.find((r) => r === "index.ts" || r === "index.mts")
+  if (entry === undefined) throw new Error("an Effect SDK module needs src/index.ts (its default export is the module)")
+  return entry
+}
+
+/**
+ * The version of the Effect SDK: a digest of dirk's sources it runs in a module's container (its module API and
+ * runtime, the client's runtime, the generated client), so that registrations and cached calls of Effect modules
+ * are not reused across changes to it.
+ *
+ * @category constructors
+ */
+export const effectSdkVersion = (engineRoot: string): Effect.Effect<string, QueryError> =>
+  Effect.try({
+    try: () => {
+      const h = createHash("sha256")
+      const client = path.join(engineRoot, "src", "Client")
+      const walk = (dir: string) => {
+        for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+          const p = path.join(dir, e.name)
+          if (e.isDirectory()) walk(p)
+          else if (e.name.endsWith(".ts")) h.update(path.relative(client, p)).update("\0").update(fs.readFileSync(p)).update("\0")
+        }
+      }
+      walk(client)
+      return `effect-${h.digest("hex").slice(0, 16)}`
+    },
+    catch: (e) => new QueryError({ reason: "Internal", detail: `the Effect SDK's sources: ${e instanceof Error ? e.message : String(e)}` })
+  })
+
 const listTsFiles = (dir: string, rel = ""): ReadonlyArray<string> => {
   const out: Array<string> = []
   const entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))
@@ -196,6 +251,8 @@ export interface Layout {
   readonly files: ReadonlyArray<string>
   /** The host path of the SDK client with the dependencies' bindings, when the module has dependencies. */
   readonly clientGen: string | undefined
+  /** An Effect SDK module: its entry (container path). */
+  readonly effectEntry?: string | undefined
 }
 
 /**
@@ -236,7 +293,8 @@ export const prepare = (config: RuntimeConfig, source: Model.SourceInfo, deps: D
         moduleMount,
         workdir: path.posix.join(moduleMount, source.source.split(path.sep).join("/")),
         files,
-        clientGen: deps.bindings.length > 0 ? path.join(genDir, "sdk-client.gen.js") : undefined
+        clientGen: deps.bindings.length > 0 ? path.join(genDir, "sdk-client.gen.js") : undefined,
+        ...(source.sdk === "effect" ? { effectEntry: path.posix.join(moduleMount, srcRel, effectEntry(rels)) } : {})
       }
     },
     catch: (e) => new QueryError({ reason: "InvalidArgument", detail: `module ${source.name}: ${e instanceof Error ? e.message : String(e)}` })
@@ -266,12 +324,24 @@ export const fillBase = (src: string, clientGenTs: string): void => {
  */
 export const fillModule = (config: RuntimeConfig, layout: Layout, npmDeps: string | undefined) => (src: string): void => {
   fillBase(src, fs.readFileSync(path.join(layout.genDir, "client.gen.ts"), "utf8"))
+  if (layout.effectEntry !== undefined) {
+    // an Effect SDK module: its own runner and tsconfig (dirk's sources, seen at /dirk/src, are ES modules)
+    fs.writeFileSync(path.join(src, "__dirk", "tsconfig.json"), effectTsconfig)
+    fs.writeFileSync(path.join(src, "__dirk", "warm.mjs"), WarmRunner.effectSource(layout.effectEntry))
+  }
   linkTree(layout.snapshot, path.join(src, layout.moduleMount.slice("/src/".length)))
   if (npmDeps !== undefined) {
     const rel = path.relative(config.depsRoot, npmDeps)
     if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`${npmDeps} is not under ${config.depsRoot}`)
     fs.symlinkSync(path.posix.join(npmMount, rel.split(path.sep).join("/")), path.join(src, "node_modules"))
   }
+}
+
+/** A `package.json` making dirk's sources at /dirk/src ES modules (a module's ESM imports check their named exports). */
+const effectPackageJson = (config: RuntimeConfig): string => {
+  const p = path.join(config.genRoot, "dirk-package.json")
+  if (!fs.existsSync(p)) fs.writeFileSync(p, JSON.stringify({ type: "module" }))
+  return p
 }
 
 /** Where `config.depsRoot` is in the container. */
@@ -305,7 +375,13 @@ const linkTree = (from: string, to: string): void => {
 export const workerSpec = (
   config: RuntimeConfig,
   image: { readonly imageId: string; readonly config: { readonly env: ReadonlyArray<string> } },
-  options: { readonly moduleName: string; readonly clientGen?: string | undefined; readonly warmup?: boolean }
+  options: {
+    readonly moduleName: string
+    readonly clientGen?: string | undefined
+    readonly warmup?: boolean
+    /** An Effect SDK module: dirk's sources at /dirk/src (and a package.json making them ES modules). */
+    readonly effect?: boolean
+  }
 ) =>
 (dirs: WarmPool.Dirs): RunSpec => ({
   image: image.imageId,
@@ -321,6 +397,12 @@ export const workerSpec = (
     { source: config.nodeModules, target: "/node_modules", readOnly: true },
     ...(options.clientGen === undefined ? [] : [{ source: options.clientGen, target: `/node_modules/${sdkClientGen}`, readOnly: true }]),
     { source: config.depsRoot, target: npmMount, readOnly: true },
+    ...(options.effect === true
+      ? [
+        { source: path.join(path.dirname(config.nodeModules), "src"), target: "/dirk/src", readOnly: true },
+        { source: effectPackageJson(config), target: "/dirk/package.json", readOnly: true }
+      ]
+      : []),
     { source: dirs.src, target: "/src", readOnly: true },
     { source: dirs.run, target: "/run/dirk", readOnly: false }
   ],
@@ -403,10 +485,10 @@ export const run = (
       const image = yield* runtime.resolveImage(config.image).pipe(Effect.mapError(containerFailure(source.name)))
       yield* Effect.sync(() => fs.mkdirSync(config.depsRoot, { recursive: true }))
       const worker = yield* pool.acquire(`${source.name}@${layout.genDir}`, {
-        spec: workerSpec(config, image, { moduleName: source.name, clientGen: layout.clientGen }),
+        spec: workerSpec(config, image, { moduleName: source.name, clientGen: layout.clientGen, effect: layout.effectEntry !== undefined }),
         fill: fillModule(config, layout, npmDeps),
-        // a spare has the SDK loaded already: it cannot take a client with dependency bindings
-        spare: layout.clientGen === undefined
+        // a spare has the SDK loaded already: it cannot take a client with dependency bindings, nor an Effect module
+        spare: layout.clientGen === undefined && layout.effectEntry === undefined
       })
       // a client of the caller's session for this call only: core, the module API and the module's dependencies
       // (never the caller's other modules), with `call` as its context

@@ -106,7 +106,12 @@ const resolveValue = (value: unknown): Effect.Effect<unknown, DirkError, DirkCli
   return Effect.succeed(value)
 }
 
-const idOf = (node: Node<string>): Effect.Effect<unknown, DirkError, DirkClient.DirkClient> =>
+/**
+ * The ID of a value (one request).
+ *
+ * @category constructors
+ */
+export const idOf = (node: Node<string>): Effect.Effect<unknown, DirkError, DirkClient.DirkClient> =>
   run(node.chain, { field: "id", args: [] }, { _tag: "Scalar" })
 
 const run = (
