@@ -200,7 +200,17 @@ const annotationOf = (ast: SchemaAST.AST, key: symbol): unknown => ast.annotatio
 const nameOf = (ast: SchemaAST.AST): string | undefined =>
   Option.getOrUndefined(SchemaAST.getIdentifierAnnotation(ast)) ?? Option.getOrUndefined(SchemaAST.getTitleAnnotation(ast))
 
-const descriptionOf = (ast: SchemaAST.AST): string | undefined => Option.getOrUndefined(SchemaAST.getDescriptionAnnotation(ast))
+// the descriptions Effect's own schemas carry ("a string") say nothing about a module's field
+const builtinDescriptions = new Set(
+  [Schema.String, Schema.Number, Schema.Boolean, Schema.Int, Schema.NonNegativeInt, Schema.NumberFromString,
+    Schema.Trim, Schema.NonEmptyString, Schema.Unknown, Schema.Void, Schema.Undefined, Schema.Null]
+    .map((s) => Option.getOrUndefined(SchemaAST.getDescriptionAnnotation(s.ast)))
+)
+
+const descriptionOf = (ast: SchemaAST.AST): string | undefined => {
+  const d = Option.getOrUndefined(SchemaAST.getDescriptionAnnotation(ast))
+  return d === undefined || builtinDescriptions.has(d) ? undefined : d
+}
 
 const isNullish = (ast: SchemaAST.AST) =>
   ast._tag === "UndefinedKeyword" || ast._tag === "VoidKeyword" || (ast._tag === "Literal" && ast.literal === null)

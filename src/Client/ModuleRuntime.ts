@@ -141,7 +141,8 @@ export const call = (module: Module.ModuleDef): Effect.Effect<void, unknown, Dir
     const ir = Module.toIR(module)
     const parentName = yield* FunctionCall.parentName(fnCall)
     if (parentName === "") {
-      if (ir instanceof Module.RegistrationError) return yield* Effect.fail(ir)
+      // the engine reports a returned error as the registration's failure, with this message alone
+      if (ir instanceof Module.RegistrationError) return yield* fnCall.pipe(FunctionCall.returnError(Err.make(ir.message)))
       const id = yield* register(ir)
       yield* fnCall.pipe(FunctionCall.returnValue(JSON.stringify(id)))
       return
