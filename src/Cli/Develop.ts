@@ -78,10 +78,16 @@ const checkSource = (source: string): Effect.Effect<void, CliError> =>
  *
  * @category constructors
  */
-export const writeTemplate = (sourceDir: string, name: string, sdk: EngineSdk): Effect.Effect<ReadonlyArray<string>, CliError> =>
+export const writeTemplate = (
+  sourceDir: string,
+  name: string,
+  sdk: EngineSdk,
+  language: string = "typescript"
+): Effect.Effect<ReadonlyArray<string>, CliError> =>
   io(`cannot write the module's files in ${sourceDir}`, () => {
     const written: Array<string> = []
-    for (const [rel, text] of ModuleTemplate.typescriptFiles(name, sdk.version)) {
+    const files = language === "effect" ? ModuleTemplate.effectFiles(name) : ModuleTemplate.typescriptFiles(name, sdk.version)
+    for (const [rel, text] of files) {
       const file = path.join(sourceDir, rel)
       // an existing src/ holds the user's code: no template beside it
       if (fs.existsSync(file) || (rel.startsWith("src/") && fs.existsSync(path.join(sourceDir, "src")))) continue
@@ -127,8 +133,8 @@ export const init = (options: InitOptions): Effect.Effect<ReadonlyArray<string>,
     })
     if (sdk === undefined) return [configPath]
     const sourceDir = path.join(options.dir, source ?? ".")
-    const written = yield* writeTemplate(sourceDir, name, sdk)
-    yield* generate(sourceDir, sdk)
+    const written = yield* writeTemplate(sourceDir, name, sdk, options.sdk)
+    yield* generate(sourceDir, sdk, options.sdk)
     return [configPath, ...written]
   })
 
@@ -204,8 +210,8 @@ export const develop = (
       written.push(configPath)
     }
     const sourceDir = path.join(dir, typeof updated.source === "string" ? updated.source : parsed.source)
-    if (parsed.sdk === undefined) written.push(...yield* writeTemplate(sourceDir, parsed.name, sdk))
-    written.push(...yield* generate(sourceDir, sdk))
+    if (parsed.sdk === undefined) written.push(...yield* writeTemplate(sourceDir, parsed.name, sdk, sdkName))
+    written.push(...yield* generate(sourceDir, sdk, sdkName))
     const dependencies = yield* installDependencies(parsed.name, sourceDir, options.stateDir)
     return { name: parsed.name, sourceDir, written, dependencies, hasModuleDependencies: parsed.dependencies.length > 0 }
   })
@@ -233,10 +239,16 @@ const link = (target: string, at: string): boolean => {
  *
  * @category constructors
  */
-export const generate = (sourceDir: string, sdk: EngineSdk): Effect.Effect<ReadonlyArray<string>, CliError> =>
+export const generate = (sourceDir: string, sdk: EngineSdk, language: string = "typescript"): Effect.Effect<ReadonlyArray<string>, CliError> =>
   io(`cannot write the generated files in ${sourceDir}`, () => {
     const modules = path.join(sourceDir, "node_modules")
-    const links: ReadonlyArray<readonly [string, string]> = [
+    // an Effect SDK module is written against the engine's own effect and dirk (`dirk/client`, `dirk/module`)
+    const links: ReadonlyArray<readonly [string, string]> = language === "effect" ? [
+      [path.join(sdk.nodeModules, "effect"), path.join(modules, "effect")],
+      [path.dirname(sdk.nodeModules), path.join(modules, "dirk")],
+      [path.join(sdk.nodeModules, "typescript"), path.join(modules, "typescript")],
+      ["../typescript/bin/tsc", path.join(modules, ".bin/tsc")]
+    ] : [
       [path.join(sdk.nodeModules, "@dagger.io/dagger"), path.join(modules, "@dagger.io/dagger")],
       [path.join(sdk.nodeModules, "typescript"), path.join(modules, "typescript")],
       ["../typescript/bin/tsc", path.join(modules, ".bin/tsc")]

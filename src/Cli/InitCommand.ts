@@ -16,7 +16,7 @@ export const dirArg = Args.directory({ name: "dir", exists: "either" }).pipe(
 
 /** @category options */
 export const sdkOption = Options.text("sdk").pipe(
-  Options.withDescription("The SDK of the module's code: typescript (without it, only dagger.json is written)"),
+  Options.withDescription("The SDK of the module's code: typescript or effect (without it, only dagger.json is written)"),
   Options.optional
 )
 

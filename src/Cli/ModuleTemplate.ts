@@ -140,3 +140,75 @@ export const typescriptFiles = (name: string, sdkVersion: string): ReadonlyArray
   [".gitignore", gitignore],
   ["src/index.ts", indexTs(name)]
 ]
+
+/**
+ * `src/index.ts` of a new Effect SDK module (`"sdk": "effect"`): one function that runs a container, one pure one.
+ *
+ * @category constructors
+ */
+export const effectIndexTs = (name: string): string => `/**
+ * A module written with Effect: functions declared with Effect Schema, implemented as Effects that use dirk's typed
+ * client. Try it: dirk call hello --name you
+ */
+import { Effect, Schema } from "effect"
+import { Container, Directory } from "dirk/client"
+import * as Module from "dirk/module"
+
+const IMAGE = ${JSON.stringify(templateImage)}
+
+export default Module.make(${JSON.stringify(name)}, {
+  functions: {
+    hello: Module.fn({
+      description: "Says hello",
+      args: { name: Schema.String.annotations({ description: "Who to greet" }) },
+      returns: Schema.String,
+      run: ({ name }) => Effect.succeed(\`hello, \${name}!\`)
+    }),
+
+    grepDir: Module.fn({
+      description: "Returns lines that match a pattern in the files of the provided directory",
+      args: { directoryArg: Module.Directory, pattern: Schema.String },
+      returns: Schema.String,
+      run: ({ directoryArg, pattern }) =>
+        Container.from(IMAGE).pipe(
+          Container.withMountedDirectory("/mnt", directoryArg),
+          Container.withWorkdir("/mnt"),
+          Container.withExec(["grep", "-R", pattern, "."]),
+          Container.stdout
+        )
+    }),
+
+    listFiles: Module.fn({
+      description: "The entries of a directory",
+      args: { dir: Module.Directory },
+      returns: Schema.Array(Schema.String),
+      run: ({ dir }) => Directory.entries()(dir)
+    })
+  }
+})
+`
+
+/**
+ * `tsconfig.json` of an Effect SDK module (`effect` and `dirk` resolved from `node_modules`, linked by
+ * `dirk develop`).
+ *
+ * @category constants
+ */
+export const effectTsconfigJson = JSON.stringify(
+  { compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true } },
+  null,
+  2
+) + "\n"
+
+/**
+ * The files of an Effect SDK module's source directory, by path relative to it. Its package.json declares no
+ * dependency: `effect` and `dirk` are the engine's own (the runtime mounts them).
+ *
+ * @category constructors
+ */
+export const effectFiles = (name: string): ReadonlyArray<readonly [string, string]> => [
+  ["package.json", JSON.stringify({ type: "module" }, null, 2) + "\n"],
+  ["tsconfig.json", effectTsconfigJson],
+  [".gitignore", gitignore],
+  ["src/index.ts", effectIndexTs(name)]
+]

@@ -5,6 +5,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll } from "vitest"
 import { DirkClient } from "../../src/Client/index.js"
@@ -73,6 +75,21 @@ describe("Effect SDK modules", () => {
       assert.strictEqual(failure._tag, "ExecError")
       assert.strictEqual(failure._tag === "ExecError" && failure.exitCode, 3)
     }).pipe(Effect.provide(DirkClient.layerRemote({ url: session.url, token: session.token }))))
+
+  it("`dirk init --sdk effect` creates a module that runs at once and typechecks", async () => {
+    const dir = path.join(dirs.fresh("dirk-effect-init-"), "made")
+    const init = await dirk(["init", dir, "--sdk", "effect", "--name", "made"], { stateDir })
+    assert.strictEqual(init.code, 0, init.stderr)
+    const config = JSON.parse(fs.readFileSync(path.join(dir, "dagger.json"), "utf8"))
+    assert.deepStrictEqual(config.sdk, { source: "effect" })
+    const hello = await dirk(["call", "-q", "hello", "--name", "you"], { stateDir, cwd: dir })
+    assert.strictEqual(hello.code, 0, hello.stderr)
+    assert.strictEqual(hello.stdout.trim(), "hello, you!")
+    const files = await dirk(["call", "-q", "list-files", "--dir", "src"], { stateDir, cwd: dir })
+    assert.strictEqual(files.stdout.trim(), "index.ts")
+    // the editor's view: effect and dirk linked from the engine, tsc passes
+    execFileSync(path.join(dir, "node_modules/.bin/tsc"), ["--noEmit", "-p", dir], { stdio: "pipe" })
+  })
 
   it("a schema with no GraphQL form fails the registration, naming the function and the field", async () => {
     const r = await call("-m", bad, "fine")
