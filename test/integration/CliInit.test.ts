@@ -101,7 +101,7 @@ describe("dirk init", () => {
     expect(badName.stderr).toContain(`invalid module name "9lives" (the directory's name)`)
     const badSdk = await dirk(["init", path.join(scratch, "gomod"), "--sdk", "go"], { stateDir: state })
     expect(badSdk.code).toBe(1)
-    expect(badSdk.stderr).toContain(`unsupported SDK "go" (supported: typescript)`)
+    expect(badSdk.stderr).toContain(`unsupported SDK "go" (supported: typescript, effect)`)
     expect(fs.existsSync(path.join(scratch, "gomod"))).toBe(false)
   })
 })
