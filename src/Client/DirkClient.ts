@@ -13,7 +13,6 @@
 import { Cause, Config, ConfigProvider, Context, Effect, Layer, Option, type Scope } from "effect"
 import * as fs from "node:fs"
 import * as http from "node:http"
-import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { Engine } from "../Engine/EngineLive.js"
@@ -196,7 +195,7 @@ export const layerEmbedded: Layer.Layer<DirkClient, ConnectionError> = layerEmbe
 // from the environment
 
 // bin/dirk.js of this package: the command that starts a daemon
-const dirkBin = (): string => {
+const dirkBin = (): string | undefined => {
   let dir = path.dirname(fileURLToPath(import.meta.url))
   for (;;) {
     const pkg = path.join(dir, "package.json")
@@ -208,7 +207,7 @@ const dirkBin = (): string => {
       }
     }
     const up = path.dirname(dir)
-    if (up === dir) return path.join(os.homedir(), "dirk", "bin", "dirk.js")
+    if (up === dir) return undefined
     dir = up
   }
 }
@@ -235,8 +234,15 @@ export const layerDaemon = (options: { readonly workdir?: string | undefined } =
         return yield* new ConnectionError({ reason: "Unreachable", detail: "DIRK_ENGINE=embedded: use layerEmbedded (or layerFromEnv)" })
       }
       const address = picked ?? Address.defaultFor(stateDir)
+      const bin = dirkBin()
+      if (bin === undefined && picked === undefined) {
+        return yield* new ConnectionError({
+          reason: "Unreachable",
+          detail: `cannot find the dirk package (bin/dirk.js) above ${fileURLToPath(import.meta.url)} to start an engine daemon`
+        })
+      }
       const session = yield* EngineClient.openSession(
-        { address, stateDir, autoStart: picked === undefined, self: [process.execPath, dirkBin()] },
+        { address, stateDir, autoStart: picked === undefined, self: [process.execPath, bin ?? "dirk"] },
         { workdir: path.resolve(options.workdir ?? process.cwd()) }
       ).pipe(Effect.mapError((e) => new ConnectionError({ reason: "Unreachable", detail: e.message, cause: e })))
       return remote(session.url, session.token)
