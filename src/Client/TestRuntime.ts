@@ -258,6 +258,15 @@ export const layerContainerRuntime = (
     )
   }))
 
+const memoryDir = (): string | undefined => {
+  try {
+    fs.accessSync("/dev/shm", fs.constants.W_OK)
+    return "/dev/shm"
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * A session of an engine in this process over the test runtime (a fresh engine and state dir each time the layer
  * is built, removed when it is released), and the runtime's recorder. Programs written against `DirkClient` run on
@@ -269,7 +278,8 @@ export const layer = (rules: ReadonlyArray<Rule>, options: Options = {}): Layer.
   Layer.scopedContext(Effect.gen(function*() {
     const { recorder, runtime } = make(rules, options)
     const stateDir = yield* Effect.acquireRelease(
-      Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "dirk-test-runtime-"))),
+      // in memory when the host has a tmpfs: the engine syncs its cache entries to disk, and tests want speed
+      Effect.sync(() => fs.mkdtempSync(path.join(memoryDir() ?? os.tmpdir(), "dirk-test-runtime-"))),
       (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
     )
     const client = yield* DirkClient.makeEmbedded({ stateDir }, Option.some(Layer.succeed(ContainerRuntime, runtime)))
