@@ -2,7 +2,7 @@
  * The typed client (`dirk/client`) against the real engine: one program, unchanged, on every layer.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Layer } from "effect"
 import { execFileSync } from "node:child_process"
 import * as path from "node:path"
 import { afterAll, beforeAll } from "vitest"
@@ -91,6 +91,25 @@ describe("Client", () => {
         }))
       )
       checkProgram(result)
+    }))
+
+  it.live("layerDaemon: a session of the state dir's daemon while the layer is open, none once it is released", () =>
+    Effect.gen(function*() {
+      const stateDir = dirs.fresh()
+      const status = () =>
+        execFileSync(process.execPath, [dirkBin, "engine", "status"], { env: { ...process.env, DIRK_STATE_DIR: stateDir }, encoding: "utf8" })
+      const during = yield* Effect.scoped(Effect.gen(function*() {
+        const ctx = yield* Layer.build(DirkClient.layerDaemon({ workdir: repoRoot }))
+        checkProgram(yield* Effect.provide(program, ctx))
+        return status()
+      })).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["DIRK_STATE_DIR", stateDir]]))))
+      assert.match(during, /sessions: 1\b/)
+      let after = status()
+      for (let i = 0; i < 50 && !/sessions: 0\b/.test(after); i++) {
+        yield* Effect.sleep("100 millis")
+        after = status()
+      }
+      assert.match(after, /sessions: 0\b/)
     }))
 
   it.live("a wrong token is a ConnectionError, an unknown image a QueryError naming it", () =>
