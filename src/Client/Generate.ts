@@ -142,10 +142,8 @@ export const generate = (schema: IntrospectionQuery): ReadonlyArray<GeneratedFil
       if (!isList(f.type)) return { _tag: "Object", type: u.name }
       return loaders.has(u.name) ? { _tag: "Leaf", objects: u.name } : undefined
     }
-    for (const a of f.args) {
-      const au = unwrap(a.type)
-      if (au.kind === "INTERFACE" || au.name === "ID" && isRequired(a) && f.name === "node") return undefined
-    }
+    // an argument of an interface type has no value type in the client
+    if (f.args.some((a) => unwrap(a.type).kind === "INTERFACE")) return undefined
     return { _tag: "Leaf" }
   }
 
@@ -185,8 +183,7 @@ export const generate = (schema: IntrospectionQuery): ReadonlyArray<GeneratedFil
       ? `{ _tag: "Objects", type: ${JSON.stringify(k.objects)}, loader: ${JSON.stringify(loaders.get(k.objects))} }`
       : "scalar"
 
-  const effectType = (f: IntrospectionField, k: Kind) =>
-    `Effect.Effect<${k._tag === "Leaf" && k.objects !== undefined ? tsOf(f.type, false) : tsOf(f.type, false)}, DirkError, DirkClient>`
+  const effectType = (f: IntrospectionField) => `Effect.Effect<${tsOf(f.type, false)}, DirkError, DirkClient>`
 
   // one field as an exported function -------------------------------------------------------------------------
   const fieldCode = (owner: string, f: IntrospectionField, k: Kind, exported: string, self: boolean): string => {
@@ -198,7 +195,7 @@ export const generate = (schema: IntrospectionQuery): ReadonlyArray<GeneratedFil
     const body = k._tag === "Object"
       ? `Node.field<T.${k.type}>(${parent}, ${JSON.stringify(k.type)}, ${JSON.stringify(f.name)}, ${argsCode(f)})`
       : `Node.leaf(${parent}, ${JSON.stringify(f.name)}, ${argsCode(f)}, ${resultCode(k)})`
-    const ret = k._tag === "Object" ? `T.${k.type}` : effectType(f, k)
+    const ret = k._tag === "Object" ? `T.${k.type}` : effectType(f)
     let code: string
     if (!self) code = `export const ${local} = (${params}): ${ret} =>\n  ${body}\n`
     else if (f.args.length === 0) code = `export const ${local} = (self: T.${owner}): ${ret} =>\n  ${body}\n`
