@@ -76,6 +76,16 @@ describe("Effect SDK modules", () => {
       assert.strictEqual(failure._tag === "ExecError" && failure.exitCode, 3)
     }).pipe(Effect.provide(DirkClient.layerRemote({ url: session.url, token: session.token }))))
 
+  it("a module written with Dagger's TypeScript SDK calls one through its bindings (dependency)", async () => {
+    const caller = path.join(repoRoot, "test/fixtures/modules/effect-caller")
+    const greet = await call("-m", caller, "greet", "--name", "ts")
+    assert.strictEqual(greet.code, 0, greet.stderr)
+    assert.strictEqual(greet.stdout.trim(), "hey, ts!")
+    const lines = await call("-m", caller, "lines", "--source", path.join(example, "src"))
+    assert.strictEqual(lines.code, 0, lines.stderr)
+    assert.strictEqual(Number(lines.stdout.trim()), fs.readFileSync(path.join(example, "src/index.ts"), "utf8").split("\n").length - 1)
+  })
+
   it("`dirk init --sdk effect` creates a module that runs at once and typechecks", async () => {
     const dir = path.join(dirs.fresh("dirk-effect-init-"), "made")
     const init = await dirk(["init", dir, "--sdk", "effect", "--name", "made"], { stateDir })
