@@ -103,13 +103,16 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
     const image = yield* Config.string("DIRK_NODE_IMAGE").pipe(Config.withDefault(Runtime.defaultImage))
     const root = yield* Runtime.engineRoot.pipe(Effect.orDie)
     const nodeModules = path.join(root, "node_modules")
-    const sdkVersion = yield* Runtime.sdkVersion(nodeModules).pipe(Effect.orDie)
+    const typescriptSdk = yield* Runtime.sdkVersion(nodeModules).pipe(Effect.orDie)
+    // the Effect SDK is dirk's own code: a change to it registers Effect modules again (a digest of its sources)
+    const effectSdk = yield* Runtime.effectSdkVersion(root).pipe(Effect.orDie)
+    const sdkVersionOf = (source: Model.SourceInfo) => (source.sdk === "effect" ? effectSdk : typescriptSdk)
     const genRoot = yield* Effect.acquireRelease(
       Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "dirk-modules-"))),
       (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
     )
     const depsRoot = path.join(yield* Snapshots.stateDir, "npm")
-    const config: Runtime.RuntimeConfig = { image, nodeModules, sdkVersion, genRoot, depsRoot }
+    const config: Runtime.RuntimeConfig = { image, nodeModules, sdkVersion: typescriptSdk, genRoot, depsRoot }
 
     const idleSeconds = yield* Config.number("DIRK_MODULE_IDLE").pipe(Config.withDefault(300))
     const maxWorkers = yield* Config.integer("DIRK_MODULE_WORKERS").pipe(Config.withDefault(8))
@@ -253,10 +256,10 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
     const register = (source: Model.SourceInfo, ctx: Api.ClientContext): Effect.Effect<Model.ModuleDef, ApiError> =>
       memoize(
         registrations,
-        `${source.identity}|${sdkVersion}`,
+        `${source.identity}|${sdkVersionOf(source)}`,
         Effect.gen(function*() {
           // registrations persist (the cache index's "module" entries): a restarted engine does not run them again
-          const key = hash([source.identity, sdkVersion, "registration"])
+          const key = hash([source.identity, sdkVersionOf(source), "registration"])
           const hit = yield* index.get<Model.ModuleDef>("module", key).pipe(Effect.orElseSucceed(() => Option.none()))
           if (Option.isSome(hit)) {
             yield* index.touch("module", key).pipe(Effect.ignore)
@@ -286,7 +289,7 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
         const hit = specs.get(key)
         if (hit !== undefined) return hit
         const def = yield* register(source, ctx)
-        const spec = ToApi.toApiSpec(source.name, def, invoker(source), `${source.identity}|${sdkVersion}`, servedName)
+        const spec = ToApi.toApiSpec(source.name, def, invoker(source), `${source.identity}|${sdkVersionOf(source)}`, servedName)
         if (Either.isLeft(spec)) return yield* Effect.fail(spec.left)
         specs.set(key, spec.right)
         return spec.right
@@ -372,9 +375,9 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
           case "Never":
             return compute
           case "PerSession":
-            return memoize(calls, hash([source.identity, sdkVersion, request, ctx.sessionId]), compute)
+            return memoize(calls, hash([source.identity, sdkVersionOf(source), request, ctx.sessionId]), compute)
           case "Default": {
-            const key = hash([source.identity, sdkVersion, request, ""])
+            const key = hash([source.identity, sdkVersionOf(source), request, ""])
             const run = request.name !== "" && CachePolicy.isPlain(fn.returnType) ? persisted(key, policy, compute) : compute
             return memoize(calls, key, run, policy.timeToLive)
           }
