@@ -376,6 +376,24 @@ export const withoutRegistryAuth = (address: string) => (self: T.Container): T.C
   Node.field<T.Container>(self, "Container", "withoutRegistryAuth", [{ name: "address", type: "String!", value: address }])
 
 /**
+ * Sets an environment variable of the following execs to a secret's value (never part of the image config, envVariables, export or publish; scrubbed from the execs' output).
+ */
+export const withSecretVariable = (name: string, secret: T.Secret | T.SecretID) => (self: T.Container): T.Container =>
+  Node.field<T.Container>(self, "Container", "withSecretVariable", [{ name: "name", type: "String!", value: name }, { name: "secret", type: "SecretID!", value: secret }])
+
+/**
+ * Removes a secret environment variable from the following execs.
+ */
+export const withoutSecretVariable = (name: string) => (self: T.Container): T.Container =>
+  Node.field<T.Container>(self, "Container", "withoutSecretVariable", [{ name: "name", type: "String!", value: name }])
+
+/**
+ * Mounts a secret as a file at a path for the following execs (bound from outside the container's filesystem: its value is never committed into the image).
+ */
+export const withMountedSecret = (path: string, source: T.Secret | T.SecretID, options?: T.ContainerWithMountedSecretOptions) => (self: T.Container): T.Container =>
+  Node.field<T.Container>(self, "Container", "withMountedSecret", [{ name: "path", type: "String!", value: path }, { name: "source", type: "SecretID!", value: source }, { name: "owner", type: "String", value: options?.owner }, { name: "mode", type: "Int", value: options?.mode }, { name: "expand", type: "Boolean", value: options?.expand }])
+
+/**
  * Forces evaluation of the pipeline in the engine and returns the object's ID.
  */
 export const sync = (self: T.Container): Effect.Effect<T.ContainerID, DirkError, DirkClient> =>

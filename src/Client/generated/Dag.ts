@@ -71,6 +71,12 @@ export const setSecret = (name: string, plaintext: string): T.Secret =>
   Node.field<T.Secret>(undefined, "Secret", "setSecret", [{ name: "name", type: "String!", value: name }, { name: "plaintext", type: "String!", value: plaintext }])
 
 /**
+ * Creates a new secret from a URI, resolved by the session's client on its host: env://NAME (an environment variable), file://PATH (a file; ~ is the home, relative paths are relative to the client's working directory), cmd://COMMAND (the stdout of sh -c COMMAND, trailing newlines removed).
+ */
+export const secret = (uri: string, options?: T.SecretOptions): T.Secret =>
+  Node.field<T.Secret>(undefined, "Secret", "secret", [{ name: "uri", type: "String!", value: uri }, { name: "cacheKey", type: "String", value: options?.cacheKey }])
+
+/**
  * Creates a new TypeDef.
  */
 export const typeDef = (): T.TypeDef =>

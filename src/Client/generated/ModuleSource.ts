@@ -69,6 +69,12 @@ export const digest = (self: T.ModuleSource): Effect.Effect<string, DirkError, D
   Node.leaf(self, "digest", [], scalar)
 
 /**
+ * dirk: TypeScript declarations of the API of the module's dependencies (`dag.<dependency>()` and their types, augmenting `@dagger.io/dagger`), as `dirk develop` writes them; empty without dependencies.
+ */
+export const dirkDependencyDeclarations = (self: T.ModuleSource): Effect.Effect<string, DirkError, DirkClient> =>
+  Node.leaf(self, "dirkDependencyDeclarations", [], scalar)
+
+/**
  * Load the source as a module. If this is a local source, the parent directory must have been provided during module source creation.
  */
 export const asModule = (self: T.ModuleSource): T.Module =>

@@ -33,6 +33,18 @@ export const plaintext = (self: T.Secret): Effect.Effect<string, DirkError, Dirk
   Node.leaf(self, "plaintext", [], scalar)
 
 /**
+ * The URI of this secret ("" for a secret made by setSecret).
+ */
+export const uri = (self: T.Secret): Effect.Effect<string, DirkError, DirkClient> =>
+  Node.leaf(self, "uri", [], scalar)
+
+/**
+ * `Query.secret`: Creates a new secret from a URI, resolved by the session's client on its host: env://NAME (an environment variable), file://PATH (a file; ~ is the home, relative paths are relative to the client's working directory), cmd://COMMAND (the stdout of sh -c COMMAND, trailing newlines removed).
+ */
+export const make = (uri: string, options?: T.SecretOptions): T.Secret =>
+  Node.field<T.Secret>(undefined, "Secret", "secret", [{ name: "uri", type: "String!", value: uri }, { name: "cacheKey", type: "String", value: options?.cacheKey }])
+
+/**
  * The Secret with this ID (`loadSecretFromID`).
  */
 export const load = (id: T.SecretID): T.Secret =>

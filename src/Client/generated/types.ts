@@ -985,6 +985,30 @@ export interface ContainerWithoutMountOptions {
 }
 
 /**
+ * The optional arguments of `Container.withMountedSecret`.
+ */
+export interface ContainerWithMountedSecretOptions {
+  /**
+   * A user:group owning the file (names resolved in the container's /etc/passwd and /etc/group); default root.
+   *
+   * Default: `""`.
+   */
+  readonly owner?: string | undefined
+  /**
+   * Permission bits of the mounted secret file (default 0400).
+   *
+   * Default: `256`.
+   */
+  readonly mode?: number | undefined
+  /**
+   * Expand ${VAR} in the path.
+   *
+   * Default: `false`.
+   */
+  readonly expand?: boolean | undefined
+}
+
+/**
  * The optional arguments of `Query.container`.
  */
 export interface ContainerOptions {
@@ -1450,6 +1474,16 @@ export interface ModuleSourceOptions {
    * Default: `false`.
    */
   readonly allowNotExists?: boolean | undefined
+}
+
+/**
+ * The optional arguments of `Query.secret`.
+ */
+export interface SecretOptions {
+  /**
+   * If set, the secret's cache identity (execs that use it are cached by this key, not by its value).
+   */
+  readonly cacheKey?: string | undefined
 }
 
 /**
