@@ -102,7 +102,8 @@ export const execOp = (
       ...options,
       tmpfs: temps.map((m) => m.target),
       ...(Object.keys(sizes).length > 0 ? { tmpfsSize: sizes } : {}),
-      ...(caches.length > 0 ? { caches } : {})
+      ...(caches.length > 0 ? { caches } : {}),
+      ...(s.services !== undefined && s.services.length > 0 ? { services: s.services } : {})
     },
     siteOf(p, ctx)
   )

@@ -79,7 +79,37 @@ export interface ContainerState {
   readonly portInfo?: Readonly<Record<string, PortInfo>> | undefined
   /** Credentials for later `from` and `publish`, one per registry host (`withRegistryAuth`). */
   readonly registryAuth?: ReadonlyArray<RegistryAuth> | undefined
+  /** Services its execs reach by alias (`withServiceBinding`), in the order they were bound. */
+  readonly services?: ReadonlyArray<Op.ServiceBinding> | undefined
 }
+
+/**
+ * A service: how to run it (its identity, the digest, and the hostname derived from it come from its ID, see
+ * `Service.ts`).
+ *
+ * @category models
+ */
+export type ServiceState =
+  | {
+    readonly _tag: "Container"
+    /** The exec the service runs (an `Exec` op, never committed). */
+    readonly exec: Op.Op
+    readonly ports: ReadonlyArray<Op.ServicePort>
+    readonly hostname?: string | undefined
+  }
+  | {
+    readonly _tag: "Host"
+    readonly host: string
+    readonly forwards: ReadonlyArray<Op.PortForward>
+    readonly hostname?: string | undefined
+  }
+  | {
+    readonly _tag: "Tunnel"
+    readonly upstream: Op.ServiceSpec
+    readonly forwards: ReadonlyArray<Op.PortForward>
+    readonly native: boolean
+    readonly hostname?: string | undefined
+  }
 
 /**
  * A secret: its name and a handle (a keyed hash of its plaintext, see `Secret.ts`); the plaintext itself lives only

@@ -60,6 +60,7 @@ import * as DockerBuild from "./internal/DockerBuild.js"
 import * as FileActions from "./internal/FileActions.js"
 import * as InitLayer from "./internal/InitLayer.js"
 import * as Owners from "./internal/Owners.js"
+import * as Services from "./internal/Services.js"
 import { copyContents, relPath, resolveIn, tryFs } from "./internal/Fs.js"
 import * as Sources from "./internal/Sources.js"
 import * as Tar from "./internal/Tar.js"
@@ -272,6 +273,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       // execs mostly wait (on processes, on I/O): a few per CPU, at least 8
       Config.withDefault(Math.max(8, 4 * os.availableParallelism()))
     )
+    const serviceGrace = yield* Config.number("DIRK_SERVICE_GRACE").pipe(Config.withDefault(10))
+    const serviceTimeout = yield* Config.number("DIRK_SERVICE_TIMEOUT").pipe(Config.withDefault(60))
     const pool = yield* Effect.makeSemaphore(maxParallel)
     const fibers = yield* FiberSet.make<unknown, unknown>()
     const pubsub = yield* Effect.acquireRelease(PubSub.unbounded<ProgressEvent>(), PubSub.shutdown)
@@ -939,9 +942,36 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       op._tag !== "Exec"
         ? Effect.fail(wrongKind(op, "an exec"))
         : Effect.scoped(Effect.gen(function*() {
-          const { cacheBinds, spec } = yield* execSetup(op)
-          return yield* withCaches(cacheBinds, openTerminal(`terminal ${args.join(" ")}`, { ...spec, args }))
+          const setup = yield* execSetup(op)
+          const spec = yield* withBindings(op, setup.spec)
+          return yield* withCaches(setup.cacheBinds, openTerminal(`terminal ${args.join(" ")}`, { ...spec, args }))
         }))
+
+    // -----------------------------------------------------------------------------------------------------------
+    // services
+
+    const services = yield* Services.make({
+      runtime,
+      containerSpec: (op) =>
+        op._tag !== "Exec"
+          ? Effect.fail(wrongKind(op, "an exec"))
+          : op.meta.args.length === 0
+          ? Effect.fail(new DagError({ reason: "NoCommand", detail: "the service has no command (set asService's args, or the container's default args or entrypoint)" }))
+          : Effect.map(execSetup(op), (s) => s.spec),
+      graceMs: Math.max(0, serviceGrace * 1000),
+      healthTimeoutMs: Math.max(1, serviceTimeout * 1000)
+    })
+
+    /** An exec's run spec on the session's network with its bound services running (held by the scope). */
+    const withBindings = (op: ExecOp, spec: RunSpec): Effect.Effect<RunSpec, SolveError, Scope.Scope> =>
+      op.meta.services === undefined || op.meta.services.length === 0
+        ? Effect.succeed(spec)
+        : Effect.flatMap(FiberRef.get(currentSession), (session) =>
+          Effect.map(services.bind(session, op.meta.services!), (b): RunSpec => ({
+            ...spec,
+            network: { name: b.network },
+            extraHosts: b.extraHosts
+          })))
 
     const runExec = (op: ExecOp): Effect.Effect<{ readonly result: ExecResult; readonly base: string }, SolveError> =>
       Effect.scoped(Effect.gen(function*() {
@@ -949,7 +979,9 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         if (meta.args.length === 0) {
           return yield* new DagError({ reason: "NoCommand", detail: "no command has been set" })
         }
-        const { cacheBinds, combined, imageId, outputs, spec } = yield* execSetup(op)
+        const setup = yield* execSetup(op)
+        const { cacheBinds, combined, imageId, outputs } = setup
+        const spec = yield* withBindings(op, setup.spec)
         const workdir = spec.workdir
         const result = yield* withCaches(cacheBinds, pool.withPermits(1)(runtime.run(spec))).pipe(
           Effect.mapError((e) => unknownUser(e, meta.user) ?? fromContainer(e))
@@ -1162,6 +1194,20 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       events,
       subscribe,
       track,
+      /** Services of the session on whose behalf the current fiber works (`currentSession`). */
+      services: {
+        start: (spec: Op.ServiceSpec) =>
+          Effect.flatMap(FiberRef.get(currentSession), (session) => services.start(session, spec)),
+        stop: (digest: string, kill: boolean) =>
+          Effect.flatMap(FiberRef.get(currentSession), (session) => services.stop(session, digest, kill)),
+        up: (
+          spec: Op.ServiceSpec,
+          forwards: ReadonlyArray<Op.PortForward & { readonly frontend: number }>,
+          onReady: Parameters<Services.Services["up"]>[3]
+        ) => Effect.flatMap(FiberRef.get(currentSession), (session) => services.up(session, spec, forwards, onReady)),
+        /** Stops every service of a session and removes its network (the session has ended). */
+        endSession: services.endSession
+      },
       forget,
       /** Registers what frees disk space when an op runs out of it (the engine's GC). */
       onDiskFull: (free: (attempt: 1 | 2) => Effect.Effect<{ readonly freedBytes: number; readonly remainingBytes: number }>) => {
