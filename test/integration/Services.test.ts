@@ -67,10 +67,10 @@ describe("binding a service into an exec", () => {
 
   it("the hostname is derived from the service's digest: the same ID has the same hostname in another session", async () => {
     const text = `stable ${nonce()}`
-    const a = await ok(`{ container { ${httpd(text)} { hostname endpoint(scheme: "http") } } } } }`)
+    const a = await ok(`{ container { ${httpd(text)} { hostname endpoint(scheme: "http") } } } } } }`)
     const other = await engine.openSession()
-    const b = await ok(`{ container { ${httpd(text)} { hostname } } } } }`, other)
-    const c = await ok(`{ container { ${httpd(text + "!")} { hostname } } } } }`)
+    const b = await ok(`{ container { ${httpd(text)} { hostname } } } } } }`, other)
+    const c = await ok(`{ container { ${httpd(text + "!")} { hostname } } } } } }`)
     const svc = a.container.from.withNewFile.withExposedPort.asService
     expect(svc.hostname).toMatch(/^[a-z2-7]{13}$/)
     expect(b.container.from.withNewFile.withExposedPort.asService.hostname).toBe(svc.hostname)
@@ -84,7 +84,7 @@ describe("binding a service into an exec", () => {
     const svc = d.container.from.withNewFile.withExposedPort.asService
     const exec = (n: number) => `e${n}: container { from(address: "dirk.local/busybox:latest") {
       withServiceBinding(alias: "web${n}", service: "${svc.id}") {
-        withExec(args: ["sh", "-c", ${JSON.stringify(`sleep 1; ${fetchCmd(`web${n}`)}; echo ${n}`)}]) { stdout } } } }`
+        withExec(args: ["sh", "-c", ${JSON.stringify(`sleep 1; ${fetchCmd(`web${n}`)}; echo; echo ${n}`)}]) { stdout } } } }`
     const seen = new Set<string>()
     const watch = setInterval(() => {
       void serviceContainers(svc.hostname).then((cs) => cs.forEach((c) => seen.add(c.Id)))
@@ -112,7 +112,7 @@ describe("binding a service into an exec", () => {
       const d = await ok(`{ container { ${httpd(text)} { id } } } } } }`)
       const id = d.container.from.withNewFile.withExposedPort.asService.id
       const r = await ok(`{ container { from(address: "dirk.local/busybox:latest") { withServiceBinding(alias: "web", service: "${id}") {
-        withExec(args: ["sh", "-c", ${JSON.stringify(fetchCmd("web") + `; echo ${n}`)}]) { stdout } } } } }`)
+        withExec(args: ["sh", "-c", ${JSON.stringify(fetchCmd("web") + `; echo; echo ${n}`)}]) { stdout } } } } }`)
       return r.container.from.withServiceBinding.withExec.stdout
     }
     expect(await run("first")).toBe(`first\n${n}\n`)
@@ -164,17 +164,23 @@ describe("start, stop, and the session's end", () => {
     expect(net.Labels?.["dirk.engine"]).toBe("1")
     expect(net.Labels?.["dirk.session"]).toBe(session.id)
     await ok(`{ loadServiceFromID(id: "${svc.id}") { stop(kill: true) } }`)
+    // stopped at once; removed right after
+    expect((await serviceContainers(svc.hostname)).map((c) => c.State)).not.toContain("running")
+    const deadline = Date.now() + 10_000
+    while ((await serviceContainers(svc.hostname)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
     expect(await serviceContainers(svc.hostname)).toEqual([])
   })
 
   it("the session's end stops its services and removes its network", async () => {
     const { session: s, close } = await engine.openClosable()
-    const d = await ok(`{ container { ${httpd(`ending ${nonce()}`)} { start hostname } } } } }`, s)
+    const d = await ok(`{ container { ${httpd(`ending ${nonce()}`)} { start hostname } } } } } }`, s)
     const hostname = d.container.from.withNewFile.withExposedPort.asService.hostname
     const running = await serviceContainers(hostname)
     expect(running).toHaveLength(1)
     const net = Object.keys(running[0]!.NetworkSettings.Networks)[0]!
     await close()
+    const deadline = Date.now() + 10_000
+    while ((await serviceContainers(hostname)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
     expect(await serviceContainers(hostname)).toEqual([])
     expect((await docker.listNetworks({ filters: { name: [net] } })).filter((n) => n.Name === net)).toEqual([])
   })

@@ -22,9 +22,10 @@ export const listen = (o: {
     Effect.acquireRelease(
       Effect.async<net.Server, DagError>((resume) => {
         const sockets = new Set<net.Socket>()
-        const server = net.createServer((client) => {
+        // half-open both ways: a client that shuts down its sending side (nc at the end of its input) still gets the reply
+        const server = net.createServer({ allowHalfOpen: true }, (client) => {
           const t = o.target()
-          const upstream = net.connect(t.port, t.host)
+          const upstream = net.connect({ port: t.port, host: t.host, allowHalfOpen: true })
           sockets.add(client).add(upstream)
           const done = () => {
             client.destroy()
