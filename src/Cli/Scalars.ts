@@ -65,9 +65,34 @@ export const parseScalar = (kind: InputKind, raw: string): Either.Either<ArgValu
       return Either.right({ _tag: "HostFile", path: raw })
     case "Container":
       return Either.right({ _tag: "ContainerAddress", address: raw })
+    case "PortForward": {
+      const f = parsePortForward(raw)
+      return "error" in f ? Either.left(f.error) : Either.right({ _tag: "Value", value: f })
+    }
     case "Unsupported":
       return Either.left(`arguments of type ${kind.name} are not supported by dirk call yet`)
   }
+}
+
+/**
+ * Parses a port forward (`--ports 8080:80`): `FRONTEND:BACKEND` (a host port to the service's port), or `PORT` (the
+ * same number on both sides), with an optional `/tcp` or `/udp`.
+ *
+ * @category constructors
+ */
+export const parsePortForward = (
+  text: string
+): { readonly frontend: number; readonly backend: number; readonly protocol: "TCP" | "UDP" } | { readonly error: string } => {
+  const m = /^\s*(?:(\d+):)?(\d+)(?:\/(tcp|udp))?\s*$/i.exec(text)
+  if (m === null) return { error: `invalid port forward "${text}" (expected FRONTEND:BACKEND, e.g. 8080:80)` }
+  const backend = Number(m[2])
+  const frontend = m[1] === undefined ? backend : Number(m[1])
+  for (const [what, n] of [["frontend", frontend], ["backend", backend]] as const) {
+    if (!Number.isSafeInteger(n) || n < 1 || n > 65535) {
+      return { error: `invalid port forward "${text}": the ${what} port ${m[what === "frontend" ? 1 : 2]} is not in 1-65535` }
+    }
+  }
+  return { frontend, backend, protocol: m[3]?.toLowerCase() === "udp" ? "UDP" : "TCP" }
 }
 
 /**

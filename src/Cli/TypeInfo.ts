@@ -32,6 +32,8 @@ export type InputKind =
   | { readonly _tag: "Directory" }
   | { readonly _tag: "File" }
   | { readonly _tag: "Container" }
+  /** `PortForward`: `8080:80` (a host port to a service's port). */
+  | { readonly _tag: "PortForward" }
   /** A custom scalar sent as its string (JSON, Platform, ...). */
   | { readonly _tag: "Scalar"; readonly name: string }
   | { readonly _tag: "Unsupported"; readonly name: string }
@@ -102,7 +104,7 @@ const objectIdScalars: Record<string, InputKind> = {
 const inputKind = (type: GraphQLInputType): InputKind => {
   const named = getNamedType(type)
   if (isEnumType(named)) return { _tag: "Enum", values: named.getValues().map((v) => v.name) }
-  if (isInputObjectType(named)) return { _tag: "Unsupported", name: named.name }
+  if (isInputObjectType(named)) return named.name === "PortForward" ? { _tag: "PortForward" } : { _tag: "Unsupported", name: named.name }
   switch (named.name) {
     case "String":
     case "ID":

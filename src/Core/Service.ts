@@ -101,7 +101,7 @@ export const make = Effect.gen(function*() {
               experimentalPrivilegedNesting: { type: "Boolean", doc: "Not supported (must be false).", default: false },
               insecureRootCapabilities: { type: "Boolean", doc: "Not supported (must be false).", default: false },
               expand: { type: "Boolean", doc: "Expand ${VAR} in args with the container's environment.", default: false },
-              noInit: { type: "Boolean", doc: "Run without an init process (dirk never injects one).", default: false }
+              noInit: { type: "Boolean", doc: "Run the command as PID 1, without an init process (which forwards signals: stop).", default: false }
             },
             run: (p: C, a: {
               args: ReadonlyArray<string>
@@ -109,6 +109,7 @@ export const make = Effect.gen(function*() {
               experimentalPrivilegedNesting: boolean
               insecureRootCapabilities: boolean
               expand: boolean
+              noInit: boolean
             }, ctx) =>
               Effect.gen(function*() {
                 for (const flag of ["experimentalPrivilegedNesting", "insecureRootCapabilities"] as const) {
@@ -127,7 +128,7 @@ export const make = Effect.gen(function*() {
                   const { port, protocol } = Port.parseKey(k)
                   return { port, protocol, skipHealthcheck: s.portInfo?.[k]?.experimentalSkipHealthcheck ?? false }
                 })
-                return Api.state<ServiceState>({ _tag: "Container", exec, ports })
+                return Api.state<ServiceState>({ _tag: "Container", exec, ports, ...(a.noInit ? { noInit: true } : {}) })
               })
           },
           withServiceBinding: {

@@ -95,6 +95,7 @@ export type ServiceState =
     /** The exec the service runs (an `Exec` op, never committed). */
     readonly exec: Op.Op
     readonly ports: ReadonlyArray<Op.ServicePort>
+    readonly noInit?: boolean | undefined
     readonly hostname?: string | undefined
   }
   | {

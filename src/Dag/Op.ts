@@ -77,6 +77,8 @@ export type ServiceSpec =
     readonly hostname: string
     readonly exec: Op
     readonly ports: ReadonlyArray<ServicePort>
+    /** `asService(noInit: true)`: the command is PID 1 itself (no init process forwarding signals). */
+    readonly noInit?: boolean | undefined
   }
   /** Ports of the client's host (`host.service`): containers reach `host`:backend through `hostname`:frontend. */
   | {

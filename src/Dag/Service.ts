@@ -1,6 +1,6 @@
 /**
- * Services, the pure part: hostnames derived from a service's digest, binding aliases, and port forwards (`8080:80`,
- * which ports `up` and `host.tunnel` listen on). The running part is `internal/Services.ts`.
+ * Services, the pure part: hostnames derived from a service's digest, binding aliases, and which ports `up` and
+ * `host.tunnel` listen on. The running part is `internal/Services.ts`.
  */
 import { createHash } from "node:crypto"
 import type * as Op from "./Op.js"
@@ -46,23 +46,6 @@ export const hostnameError = (name: string): string | undefined => {
     if (label.startsWith("-") || label.endsWith("-")) return `its label "${label}" starts or ends with -`
   }
   return undefined
-}
-
-/**
- * Parses a port forward as the CLI takes it: `8080:80` (host port 8080 to the service's 80), `80` (the same number
- * on both sides), with an optional `/tcp` or `/udp`.
- *
- * @category constructors
- */
-export const parsePortForward = (text: string): Op.PortForward | { readonly error: string } => {
-  const m = /^\s*(?:(\d+):)?(\d+)(?:\/(tcp|udp))?\s*$/i.exec(text)
-  if (m === null) return { error: `invalid port forward "${text}" (expected FRONTEND:BACKEND, e.g. 8080:80)` }
-  const backend = Number(m[2])
-  const frontend = m[1] === undefined ? backend : Number(m[1])
-  for (const [what, n] of [["frontend", frontend], ["backend", backend]] as const) {
-    if (!Number.isInteger(n) || n < 1 || n > 65535) return { error: `invalid port forward "${text}": ${what} port ${n} is not in 1-65535` }
-  }
-  return { frontend, backend, protocol: m[3]?.toLowerCase() === "udp" ? "UDP" : "TCP" }
 }
 
 /**

@@ -97,6 +97,8 @@ export interface RunSpec {
   readonly stdin?: string
   /** `none` (default), `host`, or a network (created by `createNetwork`) with this container's aliases on it. */
   readonly network?: "none" | "host" | NetworkAttachment
+  /** Run an init process as PID 1 (it forwards signals and reaps zombies: a service stops at SIGTERM). */
+  readonly init?: boolean
   /** `name:ip` entries added to the container's `/etc/hosts` (service binding aliases). */
   readonly extraHosts?: ReadonlyArray<string>
   /** Commit the container's filesystem to a new image after it exits. */

@@ -7,7 +7,7 @@
  * as command, and are always removed; interruption kills and removes them.
  */
 import Dockerode from "dockerode"
-import { Config, ConfigError, Context, Effect, Exit, FiberSet, Layer, Option, Ref, Schedule } from "effect"
+import { Config, ConfigError, Context, Deferred, Effect, Exit, FiberSet, Layer, Option, Ref, Schedule } from "effect"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -499,7 +499,8 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
           }
           : {}),
         NetworkMode: typeof spec.network === "object" ? spec.network.name : spec.network ?? "none",
-        ...(spec.extraHosts !== undefined && spec.extraHosts.length > 0 ? { ExtraHosts: [...spec.extraHosts] } : {})
+        ...(spec.extraHosts !== undefined && spec.extraHosts.length > 0 ? { ExtraHosts: [...spec.extraHosts] } : {}),
+        ...(spec.init === true ? { Init: true } : {})
       },
       ...(typeof spec.network === "object"
         ? { NetworkingConfig: { EndpointsConfig: { [spec.network.name]: { Aliases: [...(spec.network.aliases ?? [])] } } } }
@@ -626,11 +627,14 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         const info = yield* call(ctx(`inspecting container ${id}`), (signal) => container.inspect({ abortSignal: signal }))
         const networkName = typeof spec.network === "object" ? spec.network.name : undefined
         const ip = networkName === undefined ? "" : info.NetworkSettings.Networks[networkName]?.IPAddress ?? ""
-        const exited = yield* Effect.cached(Effect.raceFirst(
+        // one wait for all who ask (a waiter that gives up does not cancel it for the others)
+        const exit = yield* Deferred.make<number, ContainerError>()
+        yield* Effect.raceFirst(
           call(ctx(`waiting for container ${id}`), (signal) =>
             container.wait({ abortSignal: signal }) as Promise<{ readonly StatusCode: number }>),
           daemonGone
-        ).pipe(Effect.map((w) => w.StatusCode)))
+        ).pipe(Effect.map((w) => w.StatusCode), Effect.exit, Effect.flatMap((e) => Deferred.done(exit, e)), Effect.forkScoped)
+        const exited = Deferred.await(exit)
         const stop = (kill: boolean) =>
           call(ctx(`stopping container ${id}`), (signal) =>
             kill ? container.kill({ abortSignal: signal }) : container.stop({ t: 10, abortSignal: signal })).pipe(

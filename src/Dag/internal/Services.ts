@@ -293,6 +293,7 @@ export const make = (deps: Deps) =>
             const c = yield* inScope(deps.runtime.start({
               ...base,
               commit: false,
+              init: spec.noInit !== true,
               network: { name: net.name, aliases: [spec.hostname] },
               extraHosts: nested.flat(),
               labels: { ...base.labels, "dirk.service": spec.hostname, "dirk.session": s.id }
