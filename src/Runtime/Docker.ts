@@ -615,6 +615,9 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
           discard: true
         })
         const container = yield* createContainer(containerOptions(spec, { tty: false, stdin: false }))
+        // a service is removed (killed first) before its scope is done closing, not in the background: whoever ends
+        // it (stop, the session's end, Ctrl-C) finds it gone, and its network can go next
+        yield* Effect.addFinalizer(() => removeContainer(container))
         const id = container.id
         const ctx = (detail: string): CallContext => ({ reason: "RunFailed", detail, image: spec.image, containerId: id })
         const stream = yield* Effect.acquireRelease(
