@@ -66,3 +66,21 @@ describe("Scalars", () => {
     assert.deepStrictEqual(Scalars.splitCsv(joined), xs)
   })
 })
+
+describe("parsePortForward", () => {
+  it("FRONTEND:BACKEND, a single port, a protocol", () => {
+    assert.deepStrictEqual(Scalars.parsePortForward("8080:80"), { frontend: 8080, backend: 80, protocol: "TCP" })
+    assert.deepStrictEqual(Scalars.parsePortForward("5432"), { frontend: 5432, backend: 5432, protocol: "TCP" })
+    assert.deepStrictEqual(Scalars.parsePortForward("53:53/udp"), { frontend: 53, backend: 53, protocol: "UDP" })
+  })
+
+  it("names what is wrong", () => {
+    assert.match((Scalars.parsePortForward("80:http") as { error: string }).error, /invalid port forward "80:http"/)
+    assert.match((Scalars.parsePortForward("0:80") as { error: string }).error, /frontend port 0 is not in 1-65535/)
+    assert.match((Scalars.parsePortForward("80:70000") as { error: string }).error, /backend port 70000/)
+  })
+
+  it.prop("round-trips every pair of valid ports", [fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 65535 })], ([f, b]) => {
+    assert.deepStrictEqual(Scalars.parsePortForward(`${f}:${b}`), { frontend: f, backend: b, protocol: "TCP" })
+  })
+})
