@@ -12,6 +12,7 @@ import * as Api from "./Api.js"
 import { execOp } from "./Container.js"
 import { type ApiError, invalid, QueryError } from "./Errors.js"
 import { expandIf, same } from "./internal/container.js"
+import { specOf } from "./internal/service.js"
 import * as Port from "./Port.js"
 import type { ContainerState, ServiceState } from "./State.js"
 
@@ -22,19 +23,6 @@ interface PortForwardArg {
   readonly frontend?: number | null
   readonly backend: number
   readonly protocol?: "TCP" | "UDP" | null
-}
-
-/**
- * How to run a Service value: its state, named by its ID's digest, with its hostname (the one `withHostname` set, or
- * one derived from the digest).
- *
- * @category getters
- */
-export const specOf = (v: S): Op.ServiceSpec => {
-  const digest = CallId.digest(v.id)
-  const hostname = v.state.hostname ?? Service.hostnameOf(digest)
-  const { hostname: _, ...rest } = v.state
-  return { ...rest, digest, hostname } as Op.ServiceSpec
 }
 
 const checkPort = (field: string, what: string, n: number | null | undefined) =>

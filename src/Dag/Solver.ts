@@ -1205,6 +1205,9 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           forwards: ReadonlyArray<Op.PortForward & { readonly frontend: number }>,
           onReady: Parameters<Services.Services["up"]>[3]
         ) => Effect.flatMap(FiberRef.get(currentSession), (session) => services.up(session, spec, forwards, onReady)),
+        /** A loopback port of the engine's host forwarding to a port of the service (held by the scope). */
+        forward: (spec: Op.ServiceSpec, port: number) =>
+          Effect.flatMap(FiberRef.get(currentSession), (session) => services.forward(session, spec, port)),
         /** Stops every service of a session and removes its network (the session has ended). */
         endSession: services.endSession
       },

@@ -71,6 +71,17 @@ await connect(async (client) => {
       .asService({ args: ["sh", "-c", `mkdir -p /srv && ${fetchCmd("back")} > /srv/index.html && httpd -f -p 8080 -h /srv`] })
     return busybox().withServiceBinding("front", front).withExec(["sh", "-c", fetchCmd("front", 8080)]).stdout()
   })
+  await step(r, "registryService", async () => {
+    const registry = client.container().from("dirk.local/registry:2").withExposedPort(5000).asService()
+    const address = `${await registry.hostname()}:5000/dirk-services:${nonce}`
+    const ref = await busybox().withNewFile("/marker", nonce).publish(address, { registryService: registry })
+    const pulled = client.container().from(address, { registryService: registry })
+    return {
+      published: ref.startsWith(`${address}@sha256:`),
+      marker: await pulled.file("/marker").contents(),
+      imageRef: (await pulled.imageRef()) === ref
+    }
+  })
   await step(r, "badAlias", () => busybox().withServiceBinding("not a hostname", svc).withExec(["true"]).sync())
   await step(r, "exitingService", () =>
     busybox().withExposedPort(80).asService({ args: ["sh", "-c", "echo about to fail; exit 7"] }).start())

@@ -52,6 +52,10 @@ describe("Service, through Dagger's client", () => {
     expect(out.serviceBindsService).toMatch(/^back [0-9a-f]{12}$/)
   })
 
+  it("a registry run as a service: publish(registryService) and from(registryService)", () => {
+    expect(out.registryService).toEqual({ published: true, marker: expect.stringMatching(/^[0-9a-f]{12}$/), imageRef: true })
+  })
+
   it("a binding alias that is not a hostname is an error naming it", () => {
     expect(out.badAlias.error).toMatch(/alias "not a hostname" is not a valid hostname/)
   })

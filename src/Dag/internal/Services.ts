@@ -387,6 +387,16 @@ export const make = (deps: Deps) =>
         return yield* Effect.fail(serviceError(`${describe(spec)} exited with code ${code}; the last lines of its output:\n${indent(c.logs(20))}`))
       }))
 
+    /** A loopback port of the host forwarding to `port` of the service, held (with the service) by the scope. */
+    const forward = (sessionId: string, spec: Op.ServiceSpec, port: number): Effect.Effect<{ readonly port: number }, SolveError, Scope.Scope> =>
+      Effect.flatMap(acquire(sessionId, spec), (running) =>
+        Forward.listen({
+          host: "127.0.0.1",
+          port: 0,
+          target: () => ({ host: running.address, port: tunnelPort(running, port) }),
+          inUse: (p) => `port ${p} on 127.0.0.1 is already in use`
+        }))
+
     /** The port a tunnel listens on for `backend` (other services: `backend` itself). */
     const tunnelPort = (running: Running, backend: number) =>
       running.spec._tag === "Tunnel" ? running.forwards.find((f) => f.backend === backend)?.frontend ?? backend : backend
@@ -396,7 +406,7 @@ export const make = (deps: Deps) =>
         Effect.catchAllCause((cause) => Effect.logWarning(`stopping services: ${Cause.pretty(cause)}`))
       ))
 
-    return { acquire, start, stop, endSession, bind, up } as const
+    return { acquire, start, stop, endSession, bind, up, forward } as const
   })
 
 /**

@@ -74,7 +74,8 @@ describe("an exec's identity and its bindings", () => {
     const b = OpM.exec(OpM.scratchImage, [], { ...base, services: [{ alias: "db", service: svc("sha256:b") }] })
     const c = OpM.exec(OpM.scratchImage, [], { ...base, services: [{ alias: "cache", service: svc("sha256:a") }] })
     assert.strictEqual(new Set([plain.digest, a.digest, b.digest, c.digest]).size, 4)
-    const again = OpM.exec(OpM.scratchImage, [], { ...base, services: [{ alias: "db", service: { ...svc("sha256:a"), host: "other" } }] })
+    const other: Op.ServiceSpec = { _tag: "Host", digest: "sha256:a", hostname: "x", host: "other", forwards: [] }
+    const again = OpM.exec(OpM.scratchImage, [], { ...base, services: [{ alias: "db", service: other }] })
     assert.strictEqual(again.digest, a.digest, "the service is named by its digest alone")
   })
 })
