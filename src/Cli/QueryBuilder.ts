@@ -154,7 +154,11 @@ export const hostRefs = (values: ReadonlyArray<ArgValue>): ReadonlyArray<HostRef
   })
 
 const refKey = (ref: HostRef): string =>
-  ref._tag === "ContainerAddress" ? `container:${ref.address}` : `${ref._tag}:${ref.path}`
+  ref._tag === "ContainerAddress"
+    ? `container:${ref.address}`
+    : ref._tag === "HostService"
+    ? `service:${ref.protocol}:${ref.host}:${ref.port}`
+    : `${ref._tag}:${ref.path}`
 
 /**
  * One query asking the IDs of all refs (`r0: host { directory(path: "/abs") { id } }`, ...). Paths must be
@@ -179,6 +183,12 @@ export const hostQuery = (refs: ReadonlyArray<HostRef>): { readonly query: strin
         break
       case "ContainerAddress":
         parts.push(`${alias}: container { from(address: ${stringLiteral(ref.address)}) { id } }`)
+        break
+      case "HostService":
+        parts.push(
+          `${alias}: host { service(host: ${stringLiteral(ref.host)}, ports: [{ frontend: ${ref.port}, backend: ${ref.port}, ` +
+            `protocol: ${ref.protocol} }]) { id } }`
+        )
         break
     }
   }

@@ -15,6 +15,7 @@ export type ArgValue =
   | { readonly _tag: "HostDirectory"; readonly path: string }
   | { readonly _tag: "HostFile"; readonly path: string }
   | { readonly _tag: "ContainerAddress"; readonly address: string }
+  | { readonly _tag: "HostService"; readonly host: string; readonly port: number; readonly protocol: "TCP" | "UDP" }
   | { readonly _tag: "List"; readonly items: ReadonlyArray<ArgValue> }
 
 const trueWords = new Set(["1", "t", "true"])
@@ -65,6 +66,15 @@ export const parseScalar = (kind: InputKind, raw: string): Either.Either<ArgValu
       return Either.right({ _tag: "HostFile", path: raw })
     case "Container":
       return Either.right({ _tag: "ContainerAddress", address: raw })
+    case "Service": {
+      // tcp://host:port → host.service(host, ports: [{frontend: port, backend: port}]) (Dagger's CLI rule)
+      const m = /^(tcp|udp):\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/i.exec(raw.trim())
+      const port = m === null ? NaN : Number(m[3])
+      if (m === null || !(port >= 1 && port <= 65535)) {
+        return Either.left(`invalid service "${raw}" (expected tcp://host:port or udp://host:port, a port of this machine)`)
+      }
+      return Either.right({ _tag: "HostService", host: m[2]!.replace(/^\[|\]$/g, ""), port, protocol: m[1]!.toLowerCase() === "udp" ? "UDP" : "TCP" })
+    }
     case "PortForward": {
       const f = parsePortForward(raw)
       return "error" in f ? Either.left(f.error) : Either.right({ _tag: "Value", value: f })

@@ -34,6 +34,8 @@ export type InputKind =
   | { readonly _tag: "Container" }
   /** `PortForward`: `8080:80` (a host port to a service's port). */
   | { readonly _tag: "PortForward" }
+  /** `Service`: `tcp://host:port` (or `udp://`), a port of the client's host (`host.service`). */
+  | { readonly _tag: "Service" }
   /** A custom scalar sent as its string (JSON, Platform, ...). */
   | { readonly _tag: "Scalar"; readonly name: string }
   | { readonly _tag: "Unsupported"; readonly name: string }
@@ -98,7 +100,8 @@ export interface ModuleSchema {
 const objectIdScalars: Record<string, InputKind> = {
   DirectoryID: { _tag: "Directory" },
   FileID: { _tag: "File" },
-  ContainerID: { _tag: "Container" }
+  ContainerID: { _tag: "Container" },
+  ServiceID: { _tag: "Service" }
 }
 
 const inputKind = (type: GraphQLInputType): InputKind => {
@@ -130,6 +133,8 @@ const displayName = (kind: InputKind, typeName: string): string => {
       return "File"
     case "Container":
       return "Container"
+    case "Service":
+      return "Service"
     default:
       return typeName
   }

@@ -123,6 +123,23 @@ describe("up", () => {
 })
 
 describe("services in modules", () => {
+  it("a Service argument given as tcp://host:port reaches a server of this machine from the module's exec", async () => {
+    const text = `host server ${Date.now()}`
+    const server = http.createServer((_req, res) => res.writeHead(200, { "content-length": Buffer.byteLength(text) }).end(text))
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const port = (server.address() as net.AddressInfo).port
+    try {
+      const r = await dirk(["call", "-m", "test/fixtures/modules/web", "fetch-from", "--svc", `tcp://localhost:${port}`, "--port", String(port)], { stateDir })
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout.trim()).toBe(text)
+      const bad = await dirk(["call", "-m", "test/fixtures/modules/web", "fetch-from", "--svc", "localhost:80"], { stateDir })
+      expect(bad.code).not.toBe(0)
+      expect(bad.stderr).toContain(`invalid service "localhost:80"`)
+    } finally {
+      server.close()
+    }
+  })
+
   it("a module function binds the service it makes: the same hostname from the module's exec and from the CLI", async () => {
     const text = `module ${Date.now()}`
     const fetched = await dirk(["call", "-m", "test/fixtures/modules/web", "fetch", "--text", text], { stateDir })

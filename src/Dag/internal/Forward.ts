@@ -25,7 +25,8 @@ export const listen = (o: {
         // half-open both ways: a client that shuts down its sending side (nc at the end of its input) still gets the reply
         const server = net.createServer({ allowHalfOpen: true }, (client) => {
           const t = o.target()
-          const upstream = net.connect({ port: t.port, host: t.host, allowHalfOpen: true })
+          // `localhost` may name ::1 and 127.0.0.1: try both (a server may listen on either)
+          const upstream = net.connect({ port: t.port, host: t.host, allowHalfOpen: true, autoSelectFamily: true })
           sockets.add(client).add(upstream)
           const done = () => {
             client.destroy()

@@ -67,6 +67,21 @@ describe("Scalars", () => {
   })
 })
 
+describe("Service arguments", () => {
+  it("tcp://host:port and udp://host:port are ports of the client's host; anything else names the value", () => {
+    assert.deepStrictEqual(value(Scalars.parseScalar({ _tag: "Service" }, "tcp://localhost:5432")), {
+      _tag: "HostService", host: "localhost", port: 5432, protocol: "TCP"
+    })
+    assert.deepStrictEqual(value(Scalars.parseScalar({ _tag: "Service" }, "udp://[::1]:53")), {
+      _tag: "HostService", host: "::1", port: 53, protocol: "UDP"
+    })
+    const bad = Scalars.parseScalar({ _tag: "Service" }, "localhost:5432")
+    assert.isTrue(Either.isLeft(bad))
+    assert.match(Either.isLeft(bad) ? bad.left : "", /invalid service "localhost:5432" \(expected tcp:\/\/host:port/)
+    assert.isTrue(Either.isLeft(Scalars.parseScalar({ _tag: "Service" }, "tcp://h:99999")))
+  })
+})
+
 describe("parsePortForward", () => {
   it("FRONTEND:BACKEND, a single port, a protocol", () => {
     assert.deepStrictEqual(Scalars.parsePortForward("8080:80"), { frontend: 8080, backend: 80, protocol: "TCP" })
