@@ -106,6 +106,30 @@ describe("binding a service into an exec", () => {
     expect(await serviceContainers(svc.hostname)).toEqual([])
   })
 
+  it("consecutive execs within the grace period share one run of the service", async () => {
+    const d = await ok(`{ container { ${httpd(`reused ${nonce()}`)} { id hostname } } } } } }`)
+    const svc = d.container.from.withNewFile.withExposedPort.asService
+    const ids: Array<string> = []
+    for (const n of [1, 2]) {
+      await ok(`{ container { from(address: "dirk.local/busybox:latest") { withServiceBinding(alias: "web", service: "${svc.id}") {
+        withExec(args: ["sh", "-c", ${JSON.stringify(`${fetchCmd("web")}; echo ${n}`)}]) { stdout } } } } }`)
+      ids.push(...(await serviceContainers(svc.hostname)).map((c) => c.Id))
+    }
+    expect(ids).toHaveLength(2)
+    expect(ids[0]).toBe(ids[1])
+  })
+
+  it("an exec without bindings keeps no network; one with bindings is on the session's network", async () => {
+    const d = await ok(`{ container { ${httpd(`net ${nonce()}`)} { id } } } } } }`)
+    const id = d.container.from.withNewFile.withExposedPort.asService.id
+    const ifaces = "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort | tr '\\n' ' '"
+    const r = await ok(`{ plain: container { from(address: "dirk.local/busybox:latest") { withExec(args: ["sh", "-c", ${JSON.stringify(`${ifaces}; echo ${nonce()}`)}]) { stdout } } }
+      bound: container { from(address: "dirk.local/busybox:latest") { withServiceBinding(alias: "web", service: "${id}") {
+        withExec(args: ["sh", "-c", ${JSON.stringify(`${ifaces}; echo ${nonce()}`)}]) { stdout } } } } }`)
+    expect(r.plain.from.withExec.stdout).toMatch(/^lo [0-9a-f]{12}\n$/)
+    expect(r.bound.from.withServiceBinding.withExec.stdout).toMatch(/^eth0 lo [0-9a-f]{12}\n$/)
+  })
+
   it("binding is part of the exec's cache key: another service makes the exec run again", async () => {
     const n = nonce()
     const run = async (text: string) => {
