@@ -86,10 +86,14 @@ export const make = (deps: Deps) =>
     const sessions = new Map<string, SessionServices>()
     const lock = yield* Effect.makeSemaphore(1)
 
-    const sessionOf = (id: string): Effect.Effect<SessionServices> =>
+    /** Sessions that ended: nothing starts for them any more (a late request of a closing session). */
+    const ended = new Set<string>()
+
+    const sessionOf = (id: string): Effect.Effect<SessionServices, SolveError> =>
       Effect.suspend(() => {
         const found = sessions.get(id)
         if (found !== undefined) return Effect.succeed(found)
+        if (ended.has(id)) return Effect.fail(serviceError(`session ${id} has ended: its services cannot start`))
         return Effect.map(Scope.make(), (scope) => {
           const s: SessionServices = { id, scope, instances: new Map(), network: undefined }
           sessions.set(id, s)
@@ -222,6 +226,7 @@ export const make = (deps: Deps) =>
     /** Stops every service of the session and removes its network. */
     const endSession = (sessionId: string): Effect.Effect<void> =>
       Effect.suspend(() => {
+        if (sessionId !== "") ended.add(sessionId)
         const s = sessions.get(sessionId)
         if (s === undefined) return Effect.void
         sessions.delete(sessionId)
