@@ -2,13 +2,18 @@
  * Services through Dagger's own npm client (`@dagger.io/dagger`, unchanged) via `dirk run`: test/compat/service.mjs
  * binds, starts, stops and tunnels services, and prints what each step returned.
  */
-import { beforeAll, describe, expect, it } from "vitest"
-import { runCompat, type Steps } from "../support/compat.js"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { docker, runCompat, type Steps } from "../support/compat.js"
 
 let out: Steps
 
 beforeAll(async () => {
   out = await runCompat("service.mjs")
+})
+// `from(registryService)` pulls through a loopback forward: Docker keeps the image under that name (services.md)
+afterAll(() => {
+  const names = docker("images", "--format", "{{.Repository}}:{{.Tag}}").split("\n").filter((n) => /^127\.0\.0\.1:\d+\/dirk-services:/.test(n))
+  if (names.length > 0) docker("rmi", ...names)
 })
 
 describe("Service, through Dagger's client", () => {
