@@ -2,6 +2,8 @@
 # Builds the local test images without BuildKit and without the internet, from binaries of this machine:
 #   dirk.local/busybox:latest  Debian's static busybox, applet symlinks in /bin, /tmp, /etc/passwd, /etc/group
 #   dirk.local/node:20         this machine's node + the shared libraries it needs + busybox
+#   dirk.local/registry:2      Debian's docker-registry (as REGISTRY_BIN) + its libraries + busybox, serving :5000
+#                              from /var/lib/registry (the services tests run it as a service)
 # and pushes them to the local registry as 127.0.0.1:5000/busybox:latest and 127.0.0.1:5000/node:20.
 #
 # Idempotent: an image is rebuilt only when missing (FORCE=1 rebuilds), pushed only when the registry lacks it.
@@ -13,6 +15,7 @@ FORCE="${FORCE:-0}"
 BUSYBOX="${BUSYBOX:-/bin/busybox}"
 NODE_BIN="${NODE_BIN:-$(command -v node || true)}"
 REGISTRY="${REGISTRY-127.0.0.1:5000}"
+REGISTRY_BIN="${REGISTRY_BIN:-/usr/bin/docker-registry}"
 IMAGE_PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 log() { printf 'images: %s\n' "$*" >&2; }
@@ -99,6 +102,33 @@ build_node() {
   log "built $name"
 }
 
+build_registry() {
+  local name="dirk.local/registry:2"
+  if [ "$FORCE" != 1 ] && image_exists "$name"; then
+    log "$name present"
+    return
+  fi
+  [ -x "$REGISTRY_BIN" ] || die "$REGISTRY_BIN not found (apt-get install -y docker-registry)"
+  log "building $name from $REGISTRY_BIN"
+  local root="$WORK/registry"
+  add_base "$root"
+  cp "$(readlink -f "$REGISTRY_BIN")" "$root/usr/bin/registry"
+  chmod 755 "$root/usr/bin/registry"
+  local lib
+  for lib in $(ldd "$REGISTRY_BIN" | awk '/=> \// { print $3 } /^[ \t]*\// { print $1 }'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  mkdir -p "$root/etc/registry" "$root/var/lib/registry"
+  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\n  delete:\n    enabled: true\nhttp:\n  addr: :5000\n' \
+    >"$root/etc/registry/config.yml"
+  import_root "$root" "$name" --change 'EXPOSE 5000/tcp' --change 'ENTRYPOINT ["/usr/bin/registry"]' \
+    --change 'CMD ["serve", "/etc/registry/config.yml"]'
+  docker run --rm --network none --entrypoint /usr/bin/registry "$name" --version >/dev/null 2>&1 ||
+    die "$name does not run the registry"
+  log "built $name"
+}
+
 registry_has() { # repo tag
   local code
   code="$(curl -s -o /dev/null -w '%{http_code}' -m 5 \
@@ -120,6 +150,7 @@ push() { # local-name repo tag
 
 build_busybox
 build_node
+build_registry
 
 if [ -n "$REGISTRY" ]; then
   command -v curl >/dev/null || die "curl not found (apt-get install -y curl)"

@@ -158,6 +158,8 @@ const refKey = (ref: HostRef): string =>
     ? `container:${ref.address}`
     : ref._tag === "SecretUri"
     ? `secret:${JSON.stringify([ref.uri, ref.cacheKey ?? null])}`
+    : ref._tag === "HostService"
+    ? `service:${ref.protocol}:${ref.host}:${ref.port}`
     : `${ref._tag}:${ref.path}`
 
 /**
@@ -189,6 +191,12 @@ export const hostQuery = (refs: ReadonlyArray<HostRef>): { readonly query: strin
         parts.push(`${alias}: secret(uri: ${stringLiteral(ref.uri)}${cacheKey}) { id }`)
         break
       }
+      case "HostService":
+        parts.push(
+          `${alias}: host { service(host: ${stringLiteral(ref.host)}, ports: [{ frontend: ${ref.port}, backend: ${ref.port}, ` +
+            `protocol: ${ref.protocol} }]) { id } }`
+        )
+        break
     }
   }
   return { query: `query { ${parts.join(" ")} }`, aliases }

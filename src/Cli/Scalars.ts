@@ -18,6 +18,7 @@ export type ArgValue =
   | { readonly _tag: "HostFile"; readonly path: string }
   | { readonly _tag: "ContainerAddress"; readonly address: string }
   | { readonly _tag: "SecretUri"; readonly uri: string; readonly cacheKey?: string }
+  | { readonly _tag: "HostService"; readonly host: string; readonly port: number; readonly protocol: "TCP" | "UDP" }
   | { readonly _tag: "List"; readonly items: ReadonlyArray<ArgValue> }
 
 const trueWords = new Set(["1", "t", "true"])
@@ -70,9 +71,43 @@ export const parseScalar = (kind: InputKind, raw: string): Either.Either<ArgValu
       return Either.right({ _tag: "ContainerAddress", address: raw })
     case "Secret":
       return Either.right({ _tag: "SecretUri", ...SecretUri.fromFlag(raw) })
+    case "Service": {
+      // tcp://host:port → host.service(host, ports: [{frontend: port, backend: port}]) (Dagger's CLI rule)
+      const m = /^(tcp|udp):\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/i.exec(raw.trim())
+      const port = m === null ? NaN : Number(m[3])
+      if (m === null || !(port >= 1 && port <= 65535)) {
+        return Either.left(`invalid service "${raw}" (expected tcp://host:port or udp://host:port, a port of this machine)`)
+      }
+      return Either.right({ _tag: "HostService", host: m[2]!.replace(/^\[|\]$/g, ""), port, protocol: m[1]!.toLowerCase() === "udp" ? "UDP" : "TCP" })
+    }
+    case "PortForward": {
+      const f = parsePortForward(raw)
+      return "error" in f ? Either.left(f.error) : Either.right({ _tag: "Value", value: f })
+    }
     case "Unsupported":
       return Either.left(`arguments of type ${kind.name} are not supported by dirk call yet`)
   }
+}
+
+/**
+ * Parses a port forward (`--ports 8080:80`): `FRONTEND:BACKEND` (a host port to the service's port), or `PORT` (the
+ * same number on both sides), with an optional `/tcp` or `/udp`.
+ *
+ * @category constructors
+ */
+export const parsePortForward = (
+  text: string
+): { readonly frontend: number; readonly backend: number; readonly protocol: "TCP" | "UDP" } | { readonly error: string } => {
+  const m = /^\s*(?:(\d+):)?(\d+)(?:\/(tcp|udp))?\s*$/i.exec(text)
+  if (m === null) return { error: `invalid port forward "${text}" (expected FRONTEND:BACKEND, e.g. 8080:80)` }
+  const backend = Number(m[2])
+  const frontend = m[1] === undefined ? backend : Number(m[1])
+  for (const [what, n] of [["frontend", frontend], ["backend", backend]] as const) {
+    if (!Number.isSafeInteger(n) || n < 1 || n > 65535) {
+      return { error: `invalid port forward "${text}": the ${what} port ${m[what === "frontend" ? 1 : 2]} is not in 1-65535` }
+    }
+  }
+  return { frontend, backend, protocol: m[3]?.toLowerCase() === "udp" ? "UDP" : "TCP" }
 }
 
 /**

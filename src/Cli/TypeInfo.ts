@@ -34,6 +34,10 @@ export type InputKind =
   | { readonly _tag: "Container" }
   /** A secret given as `env:NAME`, `file:PATH`, `cmd:COMMAND` (reference §5). */
   | { readonly _tag: "Secret" }
+  /** `PortForward`: `8080:80` (a host port to a service's port). */
+  | { readonly _tag: "PortForward" }
+  /** `Service`: `tcp://host:port` (or `udp://`), a port of the client's host (`host.service`). */
+  | { readonly _tag: "Service" }
   /** A custom scalar sent as its string (JSON, Platform, ...). */
   | { readonly _tag: "Scalar"; readonly name: string }
   | { readonly _tag: "Unsupported"; readonly name: string }
@@ -99,13 +103,14 @@ const objectIdScalars: Record<string, InputKind> = {
   DirectoryID: { _tag: "Directory" },
   FileID: { _tag: "File" },
   ContainerID: { _tag: "Container" },
-  SecretID: { _tag: "Secret" }
+  SecretID: { _tag: "Secret" },
+  ServiceID: { _tag: "Service" }
 }
 
 const inputKind = (type: GraphQLInputType): InputKind => {
   const named = getNamedType(type)
   if (isEnumType(named)) return { _tag: "Enum", values: named.getValues().map((v) => v.name) }
-  if (isInputObjectType(named)) return { _tag: "Unsupported", name: named.name }
+  if (isInputObjectType(named)) return named.name === "PortForward" ? { _tag: "PortForward" } : { _tag: "Unsupported", name: named.name }
   switch (named.name) {
     case "String":
     case "ID":
@@ -133,6 +138,8 @@ const displayName = (kind: InputKind, typeName: string): string => {
       return "Container"
     case "Secret":
       return "Secret"
+    case "Service":
+      return "Service"
     default:
       return typeName
   }

@@ -216,6 +216,8 @@ export const make = (rules: ReadonlyArray<Rule>, options: Options = {}): {
     scratchImage: Effect.succeed(`sha256:${"0".repeat(64)}`),
     run,
     runTerminal: () => unsupported("terminals"),
+    start: () => unsupported("services"),
+    createNetwork: () => unsupported("services (networks)"),
     putArchives: (image, puts) =>
       Effect.sync(() => {
         recorded.push({ _tag: "PutFiles", image, paths: puts.map((p) => p.path) })

@@ -14,7 +14,8 @@ import * as OwnerArg from "./internal/owner.js"
 import { relPath } from "./internal/paths.js"
 import * as ContainerSecret from "./ContainerSecret.js"
 import * as RegistryAuth from "./RegistryAuth.js"
-import type { ContainerConfig, ContainerState, DirectoryState, FileState } from "./State.js"
+import { registryPort, specOf } from "./internal/service.js"
+import type { ContainerConfig, ContainerState, DirectoryState, FileState, ServiceState } from "./State.js"
 import { baseName, emptyContainer, nativePlatform } from "./State.js"
 
 type C = Api.Value<ContainerState>
@@ -104,7 +105,8 @@ export const execOp = (
       tmpfs: temps.map((m) => m.target),
       ...(Object.keys(sizes).length > 0 ? { tmpfsSize: sizes } : {}),
       ...(caches.length > 0 ? { caches } : {}),
-      ...ContainerSecret.execMeta(s)
+      ...ContainerSecret.execMeta(s),
+      ...(s.services !== undefined && s.services.length > 0 ? { services: s.services } : {})
     },
     siteOf(p, ctx)
   )
@@ -154,14 +156,30 @@ export const make = Effect.gen(function*() {
             kind: "chain",
             type: "Container!",
             doc: "Initializes this container from a pulled base image.",
-            args: { address: { type: "String!", doc: "Image's address from its registry, e.g. \"busybox:latest\"." } },
-            run: (p: C, a: { address: string }, ctx) =>
-              Effect.gen(function*() {
-                const domain = Registry.parseReference(a.address)?.domain
+            args: {
+              address: { type: "String!", doc: "Image's address from its registry, e.g. \"busybox:latest\"." },
+              registryService: {
+                type: "ServiceID",
+                doc: "A service that is the registry (started for the pull, reached on the address's port, else its first port)."
+              }
+            },
+            run: (p: C, a: { address: string; registryService?: Api.Value<ServiceState> | null }, ctx) =>
+              Effect.scoped(Effect.gen(function*() {
+                const parsed = Registry.parseReference(a.address)
+                const domain = parsed?.domain
                 const auth = domain === undefined
                   ? undefined
                   : yield* RegistryAuth.imageAuth(p.state, domain, ctx, `from ${a.address}`)
-                const img = yield* solver.resolveImage(a.address, auth)
+                // a registry service: pulled through a loopback port of the engine's host forwarding to it
+                const service = a.registryService != null ? specOf(a.registryService) : undefined
+                const pulled = service === undefined || parsed === undefined || domain === undefined
+                  ? a.address
+                  : `127.0.0.1:${(yield* solver.services.forward(service, registryPort(domain, service))).port}/` +
+                    a.address.slice(a.address.indexOf("/") + 1)
+                if (service !== undefined && !a.address.startsWith(`${domain}/`)) {
+                  return yield* Effect.fail(invalid(`from: with registryService, the address must name the registry (e.g. "${service.hostname}:5000/app:latest"), got ${JSON.stringify(a.address)}`))
+                }
+                const img = yield* solver.resolveImage(pulled, auth)
                 const c = img.config
                 const s = p.state
                 return Api.state<ContainerState>({
@@ -177,9 +195,13 @@ export const make = Effect.gen(function*() {
                     user: c.user
                   },
                   exec: undefined,
-                  imageRef: Registry.pinnedReference(a.address, img.repoDigests ?? []) ?? a.address
+                  // pulled through the forward: its digests are named by the address's own registry
+                  imageRef: Registry.pinnedReference(
+                    a.address,
+                    (img.repoDigests ?? []).map((d) => (pulled !== a.address && domain !== undefined ? d.replace(/^127\.0\.0\.1:\d+\//, `${domain}/`) : d))
+                  ) ?? a.address
                 })
-              })
+              }))
           },
           withExec: {
             kind: "chain",

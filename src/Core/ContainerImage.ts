@@ -21,7 +21,8 @@ import { type ApiError, invalid, QueryError } from "./Errors.js"
 import { replaceFile } from "./internal/hostio.js"
 import { expandVars } from "./internal/paths.js"
 import * as RegistryAuth from "./RegistryAuth.js"
-import type { ContainerConfig, ContainerState, FileState } from "./State.js"
+import { registryPort, specOf } from "./internal/service.js"
+import type { ContainerConfig, ContainerState, FileState, ServiceState } from "./State.js"
 
 type C = Api.Value<ContainerState>
 type F = Api.Value<FileState>
@@ -239,13 +240,13 @@ export const make = Effect.gen(function*() {
             args: {
               address: { type: "String!", doc: "Registry's address to publish the image to (e.g. \"127.0.0.1:5000/app:latest\")." },
               ...imageArgs,
-              registryService: { type: "ID", doc: "Not supported yet: a service to use as the registry." }
+              registryService: {
+                type: "ServiceID",
+                doc: "A service that is the registry (started for the push, reached on the address's port, else its first port)."
+              }
             },
-            run: (v: C, a: ImageArgs & { readonly address: string; readonly registryService?: string | null }, ctx) =>
-              Effect.gen(function*() {
-                if (a.registryService != null) {
-                  return yield* Effect.fail(new QueryError({ reason: "Unsupported", detail: "publish: registryService is not supported yet" }))
-                }
+            run: (v: C, a: ImageArgs & { readonly address: string; readonly registryService?: Api.Value<ServiceState> | null }, ctx) =>
+              Effect.scoped(Effect.gen(function*() {
                 const ref = Registry.parseReference(a.address)
                 if (ref === undefined || ref.digest !== undefined) {
                   return yield* Effect.fail(invalid(`publish: invalid address ${JSON.stringify(a.address)} (expected [registry/]name[:tag])`))
@@ -254,10 +255,15 @@ export const make = Effect.gen(function*() {
                 // withRegistryAuth's credentials for this registry, else the Docker client's config
                 const auth = yield* RegistryAuth.imageAuth(v.state, ref.domain, ctx, `publish ${a.address}`)
                 const credentials = auth?.credentials ?? (yield* Effect.sync(() => Registry.credentialsFor(ref.domain)))
+                // a registry service: pushed through a loopback port of the engine's host forwarding to it
+                const service = a.registryService != null ? specOf(a.registryService) : undefined
+                const target = service === undefined
+                  ? ref
+                  : { ...ref, domain: `127.0.0.1:${(yield* solver.services.forward(service, registryPort(ref.domain, service))).port}` }
                 const digest = yield* promise(`publish ${a.address}`, () =>
-                  Registry.push(dir, OciLayout.readBuilt(dir), ref, credentials))
+                  Registry.push(dir, OciLayout.readBuilt(dir), target, credentials))
                 return `${Registry.nameOf(ref)}${ref.tag !== undefined ? `:${ref.tag}` : ""}@${digest}`
-              })
+              }))
           }
         }
       }

@@ -21,6 +21,7 @@ import * as Port from "./Port.js"
 import * as Query from "./Query.js"
 import * as RegistryAuth from "./RegistryAuth.js"
 import * as Secret from "./Secret.js"
+import * as Service from "./Service.js"
 import * as Stat from "./Stat.js"
 
 /**
@@ -28,6 +29,6 @@ import * as Stat from "./Stat.js"
  *
  * @category constructors
  */
-export const specs = Effect.all([Query.make, Container.make, ContainerImage.make, Directory.make, DockerBuild.make, File.make, Host.make, Stat.make, Git.make, Http.make, ContainerConfig.make, ContainerFs.make, EnvVariable.make, Label.make, Port.make, CacheVolume.make, Secret.make, RegistryAuth.make, ContainerSecret.make]).pipe(
+export const specs = Effect.all([Query.make, Container.make, ContainerImage.make, Directory.make, DockerBuild.make, File.make, Host.make, Stat.make, Git.make, Http.make, ContainerConfig.make, ContainerFs.make, EnvVariable.make, Label.make, Port.make, CacheVolume.make, Secret.make, RegistryAuth.make, ContainerSecret.make, Service.make]).pipe(
   Effect.map((xs): ReadonlyArray<Api.ApiSpec> => xs)
 )

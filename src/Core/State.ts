@@ -79,6 +79,8 @@ export interface ContainerState {
   readonly portInfo?: Readonly<Record<string, PortInfo>> | undefined
   /** Credentials for later `from` and `publish`, one per registry host (`withRegistryAuth`). */
   readonly registryAuth?: ReadonlyArray<RegistryAuth> | undefined
+  /** Services its execs reach by alias (`withServiceBinding`), in the order they were bound. */
+  readonly services?: ReadonlyArray<Op.ServiceBinding> | undefined
   /** Secret environment variables of execs (`withSecretVariable`), not part of the image config. */
   readonly secretEnv?: ReadonlyArray<SecretEnv> | undefined
   /** Secrets mounted as files into execs (`withMountedSecret`), never part of the rootfs. */
@@ -102,6 +104,35 @@ export interface SecretMount {
   readonly mode: number
   readonly owner?: Op.FileOwner | undefined
 }
+
+/**
+ * A service: how to run it (its identity, the digest, and the hostname derived from it come from its ID, see
+ * `Service.ts`).
+ *
+ * @category models
+ */
+export type ServiceState =
+  | {
+    readonly _tag: "Container"
+    /** The exec the service runs (an `Exec` op, never committed). */
+    readonly exec: Op.Op
+    readonly ports: ReadonlyArray<Op.ServicePort>
+    readonly noInit?: boolean | undefined
+    readonly hostname?: string | undefined
+  }
+  | {
+    readonly _tag: "Host"
+    readonly host: string
+    readonly forwards: ReadonlyArray<Op.PortForward>
+    readonly hostname?: string | undefined
+  }
+  | {
+    readonly _tag: "Tunnel"
+    readonly upstream: Op.ServiceSpec
+    readonly forwards: ReadonlyArray<Op.PortForward>
+    readonly native: boolean
+    readonly hostname?: string | undefined
+  }
 
 /**
  * A secret: its name and a handle (a keyed hash of its plaintext, see `Secret.ts`); the plaintext itself lives only

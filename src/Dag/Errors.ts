@@ -26,7 +26,7 @@ export class ExecError extends Schema.TaggedError<ExecError>()("ExecError", {
  * @category errors
  */
 export class DagError extends Schema.TaggedError<DagError>()("DagError", {
-  reason: Schema.Literal("ImageNotFound", "PathNotFound", "NoCommand", "Runtime", "Io", "InvalidInput"),
+  reason: Schema.Literal("ImageNotFound", "PathNotFound", "NoCommand", "Runtime", "Io", "InvalidInput", "Service"),
   detail: Schema.String,
   cause: Schema.optional(Schema.Defect)
 }) {

@@ -33,6 +33,11 @@ export interface ExecMeta {
   readonly caches?: ReadonlyArray<ExecCache> | undefined
   /** `withExec(noCache: true)`: a fresh value per request, so the exec (and all that builds on it) runs again. */
   readonly nonce?: string | undefined
+  /**
+   * Services the exec reaches by alias (`withServiceBinding`): started (and health-checked) before it runs, on the
+   * session's network. Part of the exec's identity by alias and service digest.
+   */
+  readonly services?: ReadonlyArray<ServiceBinding> | undefined
   /** Environment variables whose values are secrets (looked up by handle when the exec runs). */
   readonly secretEnv?: ReadonlyArray<ExecSecretEnv> | undefined
   /** Secrets mounted as files (from outside the rootfs: never committed). */
@@ -65,6 +70,74 @@ export interface ExecSecretMount {
   /** Permission bits of the file. */
   readonly mode: number
   readonly owner?: FileOwner | undefined
+}
+
+/**
+ * A port of a service and whether its health check is skipped.
+ *
+ * @category models
+ */
+export interface ServicePort {
+  readonly port: number
+  readonly protocol: "TCP" | "UDP"
+  readonly skipHealthcheck: boolean
+}
+
+/**
+ * A port forward: `frontend` (where the forward listens; undefined = the backend's number, or a random one when asked
+ * for) to `backend` (the service's port).
+ *
+ * @category models
+ */
+export interface PortForward {
+  readonly frontend?: number | undefined
+  readonly backend: number
+  readonly protocol: "TCP" | "UDP"
+}
+
+/**
+ * How to run a service. `digest` is its identity (the digest of the Service's ID): one instance per digest and
+ * session; `hostname` is how other containers of the session reach it.
+ *
+ * @category models
+ */
+export type ServiceSpec =
+  /** A container running `exec` (an `Exec` op, not committed) with `ports` health-checked. */
+  | {
+    readonly _tag: "Container"
+    readonly digest: string
+    readonly hostname: string
+    readonly exec: Op
+    readonly ports: ReadonlyArray<ServicePort>
+    /** `asService(noInit: true)`: the command is PID 1 itself (no init process forwarding signals). */
+    readonly noInit?: boolean | undefined
+  }
+  /** Ports of the client's host (`host.service`): containers reach `host`:backend through `hostname`:frontend. */
+  | {
+    readonly _tag: "Host"
+    readonly digest: string
+    readonly hostname: string
+    readonly host: string
+    readonly forwards: ReadonlyArray<PortForward>
+  }
+  /** A service reached from the client's host (`host.tunnel`): 127.0.0.1:frontend forwards to `upstream`:backend. */
+  | {
+    readonly _tag: "Tunnel"
+    readonly digest: string
+    readonly hostname: string
+    readonly upstream: ServiceSpec
+    readonly forwards: ReadonlyArray<PortForward>
+    readonly native: boolean
+  }
+
+/**
+ * A service bound into an exec under `alias`.
+ *
+ * @category models
+ */
+export interface ServiceBinding {
+  readonly alias: string
+  readonly service: ServiceSpec
 }
 
 /**
@@ -375,7 +448,10 @@ export const exec = (rootfs: Op, mounts: ReadonlyArray<ExecMount>, meta: ExecMet
       ...(meta.secretEnv !== undefined ? { secretEnv: meta.secretEnv.map((e) => [e.name, e.handle]) } : {}),
       ...(meta.secretMounts !== undefined
         ? { secretMounts: meta.secretMounts.map((m) => [m.target, m.handle, m.mode, ownerCanon(m.owner)]) }
-        : {})
+        : {}),
+      ...(meta.services !== undefined && meta.services.length > 0
+        ? { services: meta.services.map((b) => [b.alias, b.service.digest]) }
+        : { services: undefined })
     }
   ])
 })

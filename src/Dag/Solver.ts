@@ -61,6 +61,7 @@ import * as FileActions from "./internal/FileActions.js"
 import * as InitLayer from "./internal/InitLayer.js"
 import * as Owners from "./internal/Owners.js"
 import * as SecretFiles from "./internal/SecretFiles.js"
+import * as Services from "./internal/Services.js"
 import { copyContents, relPath, resolveIn, tryFs } from "./internal/Fs.js"
 import * as Sources from "./internal/Sources.js"
 import * as Tar from "./internal/Tar.js"
@@ -284,6 +285,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       // execs mostly wait (on processes, on I/O): a few per CPU, at least 8
       Config.withDefault(Math.max(8, 4 * os.availableParallelism()))
     )
+    const serviceGrace = yield* Config.number("DIRK_SERVICE_GRACE").pipe(Config.withDefault(10))
+    const serviceTimeout = yield* Config.number("DIRK_SERVICE_TIMEOUT").pipe(Config.withDefault(60))
     const pool = yield* Effect.makeSemaphore(maxParallel)
     // mounted secrets' files a crashed engine left behind
     yield* Effect.try(() => SecretFiles.sweep()).pipe(Effect.ignore)
@@ -1014,8 +1017,9 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       op._tag !== "Exec"
         ? Effect.fail(wrongKind(op, "an exec"))
         : Effect.scoped(Effect.gen(function*() {
-          const { cacheBinds, spec } = yield* execSetup(op)
-          return yield* withCaches(cacheBinds, openTerminal(`terminal ${args.join(" ")}`, { ...spec, args }))
+          const setup = yield* execSetup(op)
+          const spec = yield* withBindings(op, setup.spec)
+          return yield* withCaches(setup.cacheBinds, openTerminal(`terminal ${args.join(" ")}`, { ...spec, args }))
         }))
 
     /**
@@ -1062,6 +1066,31 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         }
         return { env: envValues, binds, patterns: Scrub.patterns([...envValues.map(([, v]) => v), ...fileValues]) }
       })
+    // -----------------------------------------------------------------------------------------------------------
+    // services
+
+    const services = yield* Services.make({
+      runtime,
+      containerSpec: (op) =>
+        op._tag !== "Exec"
+          ? Effect.fail(wrongKind(op, "an exec"))
+          : op.meta.args.length === 0
+          ? Effect.fail(new DagError({ reason: "NoCommand", detail: "the service has no command (set asService's args, or the container's default args or entrypoint)" }))
+          : Effect.map(execSetup(op), (s) => s.spec),
+      graceMs: Math.max(0, serviceGrace * 1000),
+      healthTimeoutMs: Math.max(1, serviceTimeout * 1000)
+    })
+
+    /** An exec's run spec on the session's network with its bound services running (held by the scope). */
+    const withBindings = (op: ExecOp, spec: RunSpec): Effect.Effect<RunSpec, SolveError, Scope.Scope> =>
+      op.meta.services === undefined || op.meta.services.length === 0
+        ? Effect.succeed(spec)
+        : Effect.flatMap(FiberRef.get(currentSession), (session) =>
+          Effect.map(services.bind(session, op.meta.services!), (b): RunSpec => ({
+            ...spec,
+            network: { name: b.network },
+            extraHosts: b.extraHosts
+          })))
 
     const runExec = (op: ExecOp): Effect.Effect<{ readonly result: ExecResult; readonly base: string }, SolveError> =>
       Effect.scoped(Effect.gen(function*() {
@@ -1069,7 +1098,9 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         if (meta.args.length === 0) {
           return yield* new DagError({ reason: "NoCommand", detail: "no command has been set" })
         }
-        const { afterRun, cacheBinds, combined, imageId, outputs, patterns, spec } = yield* execSetup(op, { fuse: true })
+        const setup = yield* execSetup(op, { fuse: true })
+        const { afterRun, cacheBinds, combined, imageId, outputs, patterns } = setup
+        const spec = yield* withBindings(op, setup.spec)
         const workdir = spec.workdir
         const result = yield* withCaches(cacheBinds, pool.withPermits(1)(runtime.run(spec))).pipe(
           Effect.mapError((e) => unknownUser(e, meta.user) ?? fromContainer(e))
@@ -1285,6 +1316,23 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       events,
       subscribe,
       track,
+      /** Services of the session on whose behalf the current fiber works (`currentSession`). */
+      services: {
+        start: (spec: Op.ServiceSpec) =>
+          Effect.flatMap(FiberRef.get(currentSession), (session) => services.start(session, spec)),
+        stop: (digest: string, kill: boolean) =>
+          Effect.flatMap(FiberRef.get(currentSession), (session) => services.stop(session, digest, kill)),
+        up: (
+          spec: Op.ServiceSpec,
+          forwards: ReadonlyArray<Op.PortForward & { readonly frontend: number }>,
+          onReady: Parameters<Services.Services["up"]>[3]
+        ) => Effect.flatMap(FiberRef.get(currentSession), (session) => services.up(session, spec, forwards, onReady)),
+        /** A loopback port of the engine's host forwarding to a port of the service (held by the scope). */
+        forward: (spec: Op.ServiceSpec, port: number) =>
+          Effect.flatMap(FiberRef.get(currentSession), (session) => services.forward(session, spec, port)),
+        /** Stops every service of a session and removes its network (the session has ended). */
+        endSession: services.endSession
+      },
       forget,
       /** Registers what frees disk space when an op runs out of it (the engine's GC). */
       onDiskFull: (free: (attempt: 1 | 2) => Effect.Effect<{ readonly freedBytes: number; readonly remainingBytes: number }>) => {

@@ -78,6 +78,8 @@ export class Engine extends Effect.Service<Engine>()("dirk/Engine/Engine", {
         })
         open.set(info.id, { workdir: options.workdir, openedAt })
         yield* Effect.addFinalizer(() => Effect.sync(() => open.delete(info.id)))
+        // the session's services stop, and its network goes, when it ends
+        yield* Effect.addFinalizer(() => solver.services.endSession(info.id))
         return { ...info, events: Stream.fromQueue(queue).pipe(Stream.filter((e) => e.session === info.id)) }
       })
     return { openSession, events: solver.events, gc }

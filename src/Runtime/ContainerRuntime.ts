@@ -2,7 +2,7 @@
  * The container runtime port: what the engine needs from a container engine, and nothing more.
  * The Docker implementation lives in `Docker.ts`; tests of pure logic use `layerTest`.
  */
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema, type Scope } from "effect"
 import type { Readable } from "node:stream"
 import type { Credentials } from "./Registry.js"
 
@@ -100,8 +100,12 @@ export interface RunSpec {
   readonly tmpfsSize?: Readonly<Record<string, number>>
   /** Written to the process's stdin, which is then closed. */
   readonly stdin?: string
-  /** `none` (default) or `host`. */
-  readonly network?: "none" | "host"
+  /** `none` (default), `host`, or a network (created by `createNetwork`) with this container's aliases on it. */
+  readonly network?: "none" | "host" | NetworkAttachment
+  /** Run an init process as PID 1 (it forwards signals and reaps zombies: a service stops at SIGTERM). */
+  readonly init?: boolean
+  /** `name:ip` entries added to the container's `/etc/hosts` (service binding aliases). */
+  readonly extraHosts?: ReadonlyArray<string>
   /** Commit the container's filesystem to a new image after it exits. */
   readonly commit: boolean
   /** Put into the container's filesystem, in order, after it is created and before it starts. */
@@ -110,6 +114,45 @@ export interface RunSpec {
   readonly labels?: Readonly<Record<string, string>>
   /** Called with each chunk of output as it arrives (progress display). */
   readonly onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void
+}
+
+/**
+ * A container's place on a network.
+ *
+ * @category models
+ */
+export interface NetworkAttachment {
+  readonly name: string
+  /** Names other containers of the network reach this one by. */
+  readonly aliases?: ReadonlyArray<string>
+}
+
+/**
+ * A network created by the runtime (a bridge: its containers reach each other, the host reaches them).
+ *
+ * @category models
+ */
+export interface NetworkInfo {
+  readonly name: string
+  /** The host's address on the network (containers reach the host there). */
+  readonly gateway: string
+}
+
+/**
+ * A started, long-running container (a service).
+ *
+ * @category models
+ */
+export interface RunningContainer {
+  readonly id: string
+  /** Its address on its network ("" without one). */
+  readonly ip: string
+  /** Waits until it exits; succeeds with its exit code. */
+  readonly exited: Effect.Effect<number, ContainerError>
+  /** The last `lines` lines of its output (stdout and stderr as they arrived). */
+  readonly logs: (lines: number) => string
+  /** Stops it: SIGTERM then SIGKILL after a grace period, or SIGKILL at once. */
+  readonly stop: (kill: boolean) => Effect.Effect<void, ContainerError>
 }
 
 /**
@@ -205,6 +248,16 @@ export class ContainerRuntime extends Context.Tag("dirk/Runtime/ContainerRuntime
     spec: RunSpec,
     attach: (containerId: string) => Effect.Effect<void>
   ) => Effect.Effect<number, ContainerError>
+  /**
+   * Creates and starts a container that keeps running (a service; `commit` is ignored); it is killed and removed
+   * when the scope closes.
+   */
+  readonly start: (spec: RunSpec) => Effect.Effect<RunningContainer, ContainerError, Scope.Scope>
+  /**
+   * Creates a bridge network (labelled like every object of this runtime), removed with the containers still on it
+   * when the scope closes.
+   */
+  readonly createNetwork: (name: string, labels: Readonly<Record<string, string>>) => Effect.Effect<NetworkInfo, ContainerError, Scope.Scope>
   /** Puts archives into a created (never started) container of `image` and commits it; returns the new image id. */
   readonly putArchives: (image: string, puts: ReadonlyArray<ArchivePut>) => Effect.Effect<string, ContainerError>
   /**
@@ -268,6 +321,8 @@ export const layerTest = (impl: Partial<ContainerRuntime["Type"]>): Layer.Layer<
     scratchImage: Effect.dieMessage("ContainerRuntime.scratchImage not implemented in this test"),
     run: () => Effect.dieMessage("ContainerRuntime.run not implemented in this test"),
     runTerminal: () => Effect.dieMessage("ContainerRuntime.runTerminal not implemented in this test"),
+    start: () => Effect.dieMessage("ContainerRuntime.start not implemented in this test"),
+    createNetwork: () => Effect.dieMessage("ContainerRuntime.createNetwork not implemented in this test"),
     putArchives: () => Effect.dieMessage("ContainerRuntime.putArchives not implemented in this test"),
     getArchive: () => Effect.dieMessage("ContainerRuntime.getArchive not implemented in this test"),
     statPath: () => Effect.dieMessage("ContainerRuntime.statPath not implemented in this test"),

@@ -7,7 +7,7 @@
  * as command, and are always removed; interruption kills and removes them.
  */
 import Dockerode from "dockerode"
-import { Config, ConfigError, Context, Effect, Exit, FiberSet, Layer, Option, Ref } from "effect"
+import { Config, ConfigError, Context, Deferred, Effect, Exit, FiberSet, Layer, Option, Ref, Schedule } from "effect"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -21,6 +21,8 @@ import {
   ContainerRuntime,
   type ImageConfig,
   type InitPath,
+  type NetworkInfo,
+  type RunningContainer,
   type ResolvedImage,
   type RunResult,
   type PathStat,
@@ -503,8 +505,13 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
             }))
           }
           : {}),
-        NetworkMode: spec.network ?? "none"
-      }
+        NetworkMode: typeof spec.network === "object" ? spec.network.name : spec.network ?? "none",
+        ...(spec.extraHosts !== undefined && spec.extraHosts.length > 0 ? { ExtraHosts: [...spec.extraHosts] } : {}),
+        ...(spec.init === true ? { Init: true } : {})
+      },
+      ...(typeof spec.network === "object"
+        ? { NetworkingConfig: { EndpointsConfig: { [spec.network.name]: { Aliases: [...(spec.network.aliases ?? [])] } } } }
+        : {})
     })
 
     /** The pause program on the host (written once), bound into containers whose command runs as an exec. */
@@ -707,6 +714,95 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         return result
       }))
     })
+
+    /** Keeps the last `max` bytes written to it (a service's output, for errors). */
+    const tailBuffer = (max: number) => {
+      let chunks: Array<Buffer> = []
+      let size = 0
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          chunks.push(chunk)
+          size += chunk.length
+          while (size - (chunks[0]?.length ?? 0) >= max && chunks.length > 1) size -= chunks.shift()!.length
+          callback()
+        }
+      })
+      const lines = (n: number) => {
+        const text = Buffer.concat(chunks).toString("utf8").replace(/\n$/, "")
+        return text === "" ? "" : text.split("\n").slice(-n).join("\n")
+      }
+      return { sink, lines, reset: () => { chunks = []; size = 0 } }
+    }
+
+    const start = (spec: RunSpec) =>
+      Effect.gen(function*() {
+        yield* Effect.forEach(spec.binds, (bind) => (bind.volume !== undefined ? ensureVolume(bind.source, bind.volume) : Effect.void), {
+          discard: true
+        })
+        const container = yield* createContainer(containerOptions(spec, { tty: false, stdin: false }))
+        // a service is removed (killed first) before its scope is done closing, not in the background: whoever ends
+        // it (stop, the session's end, Ctrl-C) finds it gone, and its network can go next
+        yield* Effect.addFinalizer(() => removeContainer(container))
+        const id = container.id
+        const ctx = (detail: string): CallContext => ({ reason: "RunFailed", detail, image: spec.image, containerId: id })
+        const stream = yield* Effect.acquireRelease(
+          call(ctx(`attaching to container ${id}`), () => container.attach({ stream: true, stdout: true, stderr: true })),
+          (attached) => Effect.sync(() => (attached as Duplex).destroy())
+        )
+        const output = tailBuffer(64 * 1024)
+        docker.modem.demuxStream(stream, output.sink, output.sink)
+        yield* call(ctx(`starting container ${id}`), (signal) => container.start({ abortSignal: signal }))
+        const info = yield* call(ctx(`inspecting container ${id}`), (signal) => container.inspect({ abortSignal: signal }))
+        const networkName = typeof spec.network === "object" ? spec.network.name : undefined
+        const ip = networkName === undefined ? "" : info.NetworkSettings.Networks[networkName]?.IPAddress ?? ""
+        // one wait for all who ask (a waiter that gives up does not cancel it for the others)
+        const exit = yield* Deferred.make<number, ContainerError>()
+        yield* Effect.raceFirst(
+          call(ctx(`waiting for container ${id}`), (signal) =>
+            container.wait({ abortSignal: signal }) as Promise<{ readonly StatusCode: number }>),
+          daemonGone
+        ).pipe(Effect.map((w) => w.StatusCode), Effect.exit, Effect.flatMap((e) => Deferred.done(exit, e)), Effect.forkScoped)
+        const exited = Deferred.await(exit)
+        const stop = (kill: boolean) =>
+          call(ctx(`stopping container ${id}`), (signal) =>
+            kill ? container.kill({ abortSignal: signal }) : container.stop({ t: 10, abortSignal: signal })).pipe(
+              // not running any more: stopped already
+              Effect.catchIf((e) => isStatus(304)(e) || isStatus(404)(e) || isStatus(409)(e), () => Effect.void),
+              Effect.asVoid
+            )
+        return { id, ip, exited, logs: output.lines, stop } satisfies RunningContainer
+      }).pipe(Effect.withSpan("ContainerRuntime.start"))
+
+    const removeNetwork = (name: string): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        const network = docker.getNetwork(name)
+        const ctx: CallContext = { reason: "RunFailed", detail: `removing network ${name}` }
+        const info = yield* call(ctx, () => network.inspect() as Promise<{ Containers?: Record<string, unknown> }>)
+        // containers still on it (removed in the background after their run): off the network first
+        yield* Effect.forEach(Object.keys(info.Containers ?? {}), (cid) =>
+          call(ctx, () => network.disconnect({ Container: cid, Force: true })).pipe(Effect.ignore), { discard: true })
+        yield* call(ctx, (signal) => network.remove({ abortSignal: signal })).pipe(
+          Effect.retry({ times: 5, schedule: Schedule.spaced("300 millis") })
+        )
+      }).pipe(
+        Effect.catchIf((e) => isStatus(404)(e), () => Effect.void),
+        Effect.timeout("20 seconds"),
+        Effect.tapError((error) => Effect.logWarning(`could not remove network ${name}: ${String(error)}`)),
+        Effect.ignore
+      )
+
+    const createNetwork = (name: string, labels: Readonly<Record<string, string>>) =>
+      Effect.acquireRelease(
+        Effect.gen(function*() {
+          const ctx: CallContext = { reason: "CreateFailed", detail: `creating network ${name}` }
+          const network = yield* call(ctx, () =>
+            docker.createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true, Labels: { ...labels, ...ownLabels } }))
+          const info = yield* call(ctx, () => network.inspect() as Promise<{ IPAM?: { Config?: Array<{ Gateway?: string }> } }>)
+          const gateway = info.IPAM?.Config?.find((c) => c.Gateway !== undefined)?.Gateway ?? ""
+          return { name, gateway } satisfies NetworkInfo
+        }),
+        (n) => removeNetwork(n.name)
+      ).pipe(Effect.withSpan("ContainerRuntime.createNetwork"))
 
     const runTerminal = Effect.fn("ContainerRuntime.runTerminal")(function*(
       spec: RunSpec,
@@ -919,6 +1015,9 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
           concurrency: 8,
           discard: true
         })
+        // networks (services' session networks) never outlive their engine either
+        const networks = yield* call({ reason: "RunFailed", detail: "listing networks" }, () => docker.listNetworks({ filters }))
+        yield* Effect.forEach(networks, (n) => removeNetwork(n.Name), { concurrency: 4, discard: true })
         if (containersOnly) return
         // Children before parents (newest first); a few passes for images created in the same second.
         for (let pass = 0; pass < 3; pass++) {
@@ -970,7 +1069,8 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
           return who !== undefined && who !== owner && Number.isInteger(pid) && pid > 0 && !processAlive(pid) ? who : undefined
         }
         // containers of dead engines: always
-        const dead = new Set(containers.flatMap((c) => deadOwner(c.Labels) ?? []))
+        const networks = yield* call({ reason: "RunFailed", detail: "listing networks" }, () => docker.listNetworks({ filters }))
+        const dead = new Set([...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels ?? {})].flatMap((l) => deadOwner(l) ?? []))
         for (const who of dead) {
           yield* Effect.logDebug(`removing the containers the dead engine ${who} left in Docker`)
           yield* removeLabelled(true, who)
@@ -1083,6 +1183,8 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       scratchImage,
       run,
       runTerminal,
+      start,
+      createNetwork,
       putArchives,
       getArchive,
       statPath,

@@ -5,12 +5,46 @@ import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { describe, expect, it } from "vitest"
-import { dirk } from "../support/cli.js"
+import { afterAll, describe, expect, it } from "vitest"
+import { daemonPid, dirk, stateDirs } from "../support/cli.js"
 
 const docker = (...args: Array<string>) => execFileSync("docker", args, { encoding: "utf8" }).trim()
 
+const dirs = stateDirs("dirk-orphans-")
+afterAll(() => dirs.cleanup())
+
 describe("orphans", () => {
+  it("removes the service containers and the session network of an engine killed with -9", async () => {
+    const stateDir = dirs.fresh()
+    let killed: number | undefined
+    await dirk([
+      "core", "container", "from", "--address", "dirk.local/busybox:latest",
+      "with-exposed-port", "--port", "80", "as-service", "--args", "httpd,-f,-p,80", "up", "--ports", "80:80", "--random"
+    ], {
+      stateDir,
+      timeoutMs: 120_000,
+      onStderr: (text, child) => {
+        if (killed === undefined && text.includes("up: 127.0.0.1:")) {
+          killed = daemonPid(stateDir)!
+          process.kill(killed, "SIGKILL")
+          child.kill("SIGKILL")
+        }
+      }
+    })
+    expect(killed).toBeDefined()
+    const left = () => ({
+      containers: docker("ps", "-a", "-q", "--filter", `label=dirk.state=${stateDir}`, "--filter", "label=dirk.service"),
+      networks: docker("network", "ls", "-q", "--filter", `label=dirk.state=${stateDir}`)
+    })
+    // the engine died with its service running: both are still there
+    const before = left()
+    expect(before.containers).not.toBe("")
+    expect(before.networks).not.toBe("")
+    const r = await dirk(["query"], { input: "{ version }", stateDir })
+    expect(r.code, r.stderr).toBe(0)
+    expect(left()).toEqual({ containers: "", networks: "" })
+  })
+
   it("removes containers of an engine whose process is gone when the next engine starts", async () => {
     // a process that has exited: its pid is dead
     const gone = spawn(process.execPath, ["-e", "0"])

@@ -1,7 +1,7 @@
 /**
  * Test support: an in-process engine session over the real Docker daemon, and a tiny GraphQL client for it.
  */
-import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
+import { Effect, ExecutionStrategy, Exit, Layer, ManagedRuntime, Scope } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -49,13 +49,19 @@ export const startEngine = async (images: ReadonlyArray<string> = [busyboxImage]
   const scope = await runtime.runPromise(Scope.make())
   const openSession = (workdir: string = process.cwd()): Promise<SessionInfo> =>
     runtime.runPromise(Effect.flatMap(Engine, (engine) => engine.openSession({ workdir })).pipe(Scope.extend(scope)))
+  /** A session with its own scope: `close` ends it (and only it). */
+  const openClosable = async (workdir: string = process.cwd()) => {
+    const own = await runtime.runPromise(Scope.fork(scope, ExecutionStrategy.sequential))
+    const session = await runtime.runPromise(Effect.flatMap(Engine, (engine) => engine.openSession({ workdir })).pipe(Scope.extend(own)))
+    return { session, close: () => runtime.runPromise(Scope.close(own, Exit.void)) }
+  }
   const close = async () => {
     await runtime.runPromise(Scope.close(scope, Exit.void))
     await runtime.dispose()
     removeCachedImages(stateDir)
     fs.rmSync(stateDir, { recursive: true, force: true })
   }
-  return { openSession, close, stateDir }
+  return { openSession, openClosable, close, stateDir }
 }
 
 /**

@@ -25,10 +25,10 @@ export const id = (self: T.Container): Effect.Effect<string, DirkError, DirkClie
  *
  * A starter: `Container.from(…)` is a Container (from `container`), and a combinator applied to one.
  */
-export const from = (address: string): T.Container & ((self: T.Container) => T.Container) =>
+export const from = (address: string, options?: T.ContainerFromOptions): T.Container & ((self: T.Container) => T.Container) =>
   Node.starter(
-    Node.field<T.Container>(Node.field<T.Container>(undefined, "Container", "container"), "Container", "from", [{ name: "address", type: "String!", value: address }]),
-    (self: T.Container) => Node.field<T.Container>(self, "Container", "from", [{ name: "address", type: "String!", value: address }])
+    Node.field<T.Container>(Node.field<T.Container>(undefined, "Container", "container"), "Container", "from", [{ name: "address", type: "String!", value: address }, { name: "registryService", type: "ServiceID", value: options?.registryService }]),
+    (self: T.Container) => Node.field<T.Container>(self, "Container", "from", [{ name: "address", type: "String!", value: address }, { name: "registryService", type: "ServiceID", value: options?.registryService }])
   )
 
 /**
@@ -205,7 +205,7 @@ export { _import as import }
  * Pushes the container's image to a registry; returns the reference with the pushed manifest's digest (`ref@sha256:…`). Credentials come from withRegistryAuth, else from ~/.docker/config.json.
  */
 export const publish = (address: string, options?: T.ContainerPublishOptions) => (self: T.Container): Effect.Effect<string, DirkError, DirkClient> =>
-  Node.leaf(self, "publish", [{ name: "address", type: "String!", value: address }, { name: "platformVariants", type: "[ContainerID!]", value: options?.platformVariants }, { name: "forcedCompression", type: "ImageLayerCompression", value: options?.forcedCompression }, { name: "mediaTypes", type: "ImageMediaTypes", value: options?.mediaTypes }, { name: "registryService", type: "ID", value: options?.registryService }], scalar)
+  Node.leaf(self, "publish", [{ name: "address", type: "String!", value: address }, { name: "platformVariants", type: "[ContainerID!]", value: options?.platformVariants }, { name: "forcedCompression", type: "ImageLayerCompression", value: options?.forcedCompression }, { name: "mediaTypes", type: "ImageMediaTypes", value: options?.mediaTypes }, { name: "registryService", type: "ServiceID", value: options?.registryService }], scalar)
 
 /**
  * Retrieves the list of environment variables passed to commands.
@@ -392,6 +392,18 @@ export const withoutSecretVariable = (name: string) => (self: T.Container): T.Co
  */
 export const withMountedSecret = (path: string, source: T.Secret | T.SecretID, options?: T.ContainerWithMountedSecretOptions) => (self: T.Container): T.Container =>
   Node.field<T.Container>(self, "Container", "withMountedSecret", [{ name: "path", type: "String!", value: path }, { name: "source", type: "SecretID!", value: source }, { name: "owner", type: "String", value: options?.owner }, { name: "mode", type: "Int", value: options?.mode }, { name: "expand", type: "Boolean", value: options?.expand }])
+
+/**
+ * Turns the container into a service: a long-running process other containers reach by hostname. Exposed ports (withExposedPort, set before) are health-checked before any user of the service runs.
+ */
+export const asService = (options?: T.ContainerAsServiceOptions) => (self: T.Container): T.Service =>
+  Node.field<T.Service>(self, "Service", "asService", [{ name: "args", type: "[String!]", value: options?.args }, { name: "useEntrypoint", type: "Boolean", value: options?.useEntrypoint }, { name: "experimentalPrivilegedNesting", type: "Boolean", value: options?.experimentalPrivilegedNesting }, { name: "insecureRootCapabilities", type: "Boolean", value: options?.insecureRootCapabilities }, { name: "expand", type: "Boolean", value: options?.expand }, { name: "noInit", type: "Boolean", value: options?.noInit }])
+
+/**
+ * Binds a service to the container's execs: it is started (and health-checked) before each exec that runs, which reaches it by the hostname `alias`.
+ */
+export const withServiceBinding = (alias: string, service: T.Service | T.ServiceID) => (self: T.Container): T.Container =>
+  Node.field<T.Container>(self, "Container", "withServiceBinding", [{ name: "alias", type: "String!", value: alias }, { name: "service", type: "ServiceID!", value: service }])
 
 /**
  * Forces evaluation of the pipeline in the engine and returns the object's ID.

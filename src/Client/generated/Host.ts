@@ -33,6 +33,18 @@ export const file = (path: string, options?: T.HostFileOptions) => (self: T.Host
   Node.field<T.File>(self, "File", "file", [{ name: "path", type: "String!", value: path }, { name: "noCache", type: "Boolean", value: options?.noCache }])
 
 /**
+ * A service that forwards to ports of the client's host: containers that bind it reach host:backend through its hostname (or their alias) on the frontend port.
+ */
+export const service = (ports: ReadonlyArray<T.PortForward>, options?: T.HostServiceOptions) => (self: T.Host): T.Service =>
+  Node.field<T.Service>(self, "Service", "service", [{ name: "ports", type: "[PortForward!]!", value: ports }, { name: "host", type: "String", value: options?.host }])
+
+/**
+ * A tunnel from the client's host (127.0.0.1) to a service; its endpoint is where to connect once it runs.
+ */
+export const tunnel = (service: T.Service | T.ServiceID, options?: T.HostTunnelOptions) => (self: T.Host): T.Service =>
+  Node.field<T.Service>(self, "Service", "tunnel", [{ name: "service", type: "ServiceID!", value: service }, { name: "native", type: "Boolean", value: options?.native }, { name: "ports", type: "[PortForward!]", value: options?.ports }])
+
+/**
  * `Query.host`: Queries the host environment (the calling client's machine).
  */
 export const make = (): T.Host =>

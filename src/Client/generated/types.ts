@@ -141,6 +141,11 @@ export interface ScalarTypeDef extends Node<"ScalarTypeDef"> {}
 export interface Secret extends Node<"Secret"> {}
 
 /**
+ * A content-addressed service providing TCP connectivity.
+ */
+export interface Service extends Node<"Service"> {}
+
+/**
  * The location of a declaration in a module's source code.
  */
 export interface SourceMap extends Node<"SourceMap"> {}
@@ -335,6 +340,24 @@ export type ObjectTypeDefID = string
 export type Platform = string
 
 /**
+ * Port forwarding rules for tunnelling network traffic.
+ */
+export interface PortForward {
+  /**
+   * Port to expose to clients. If unspecified, a default will be chosen.
+   */
+  readonly frontend?: number
+  /**
+   * Destination port for traffic.
+   */
+  readonly backend: number
+  /**
+   * Transport layer protocol to use for traffic.
+   */
+  readonly protocol?: T.NetworkProtocol
+}
+
+/**
  * The `PortID` scalar type represents an identifier for an object of type Port.
  */
 export type PortID = string
@@ -353,6 +376,11 @@ export type ScalarTypeDefID = string
  * The `SecretID` scalar type represents an identifier for an object of type Secret.
  */
 export type SecretID = string
+
+/**
+ * The `ServiceID` scalar type represents an identifier for an object of type Service.
+ */
+export type ServiceID = string
 
 /**
  * The `SourceMapID` scalar type represents an identifier for an object of type SourceMap.
@@ -394,6 +422,16 @@ export interface CacheVolumeOptions {
    * Default: `""`.
    */
   readonly owner?: string | undefined
+}
+
+/**
+ * The optional arguments of `Container.from`.
+ */
+export interface ContainerFromOptions {
+  /**
+   * A service that is the registry (started for the pull, reached on the address's port, else its first port).
+   */
+  readonly registryService?: T.Service | T.ServiceID | undefined
 }
 
 /**
@@ -751,9 +789,9 @@ export interface ContainerPublishOptions {
    */
   readonly mediaTypes?: T.ImageMediaTypes | undefined
   /**
-   * Not supported yet: a service to use as the registry.
+   * A service that is the registry (started for the push, reached on the address's port, else its first port).
    */
-  readonly registryService?: string | undefined
+  readonly registryService?: T.Service | T.ServiceID | undefined
 }
 
 /**
@@ -1006,6 +1044,48 @@ export interface ContainerWithMountedSecretOptions {
    * Default: `false`.
    */
   readonly expand?: boolean | undefined
+}
+
+/**
+ * The optional arguments of `Container.asService`.
+ */
+export interface ContainerAsServiceOptions {
+  /**
+   * The command to run (no shell). Empty: the entrypoint and default args.
+   *
+   * Default: `[]`.
+   */
+  readonly args?: ReadonlyArray<string> | undefined
+  /**
+   * Prepend the container's entrypoint to args.
+   *
+   * Default: `false`.
+   */
+  readonly useEntrypoint?: boolean | undefined
+  /**
+   * Not supported (must be false).
+   *
+   * Default: `false`.
+   */
+  readonly experimentalPrivilegedNesting?: boolean | undefined
+  /**
+   * Not supported (must be false).
+   *
+   * Default: `false`.
+   */
+  readonly insecureRootCapabilities?: boolean | undefined
+  /**
+   * Expand ${VAR} in args with the container's environment.
+   *
+   * Default: `false`.
+   */
+  readonly expand?: boolean | undefined
+  /**
+   * Run the command as PID 1, without an init process (which forwards signals: stop).
+   *
+   * Default: `false`.
+   */
+  readonly noInit?: boolean | undefined
 }
 
 /**
@@ -1435,6 +1515,36 @@ export interface HostFileOptions {
 }
 
 /**
+ * The optional arguments of `Host.service`.
+ */
+export interface HostServiceOptions {
+  /**
+   * The host to forward to (resolved by the engine, which runs on the client's host).
+   *
+   * Default: `"localhost"`.
+   */
+  readonly host?: string | undefined
+}
+
+/**
+ * The optional arguments of `Host.tunnel`.
+ */
+export interface HostTunnelOptions {
+  /**
+   * Listen on the service's own port numbers (else on ports the system picks).
+   *
+   * Default: `false`.
+   */
+  readonly native?: boolean | undefined
+  /**
+   * Ports to forward (default: all of the service's ports; frontend 0 or unset: a random port).
+   *
+   * Default: `[]`.
+   */
+  readonly ports?: ReadonlyArray<T.PortForward> | undefined
+}
+
+/**
  * The optional arguments of `Module.serve`.
  */
 export interface ModuleServeOptions {
@@ -1484,6 +1594,52 @@ export interface SecretOptions {
    * If set, the secret's cache identity (execs that use it are cached by this key, not by its value).
    */
   readonly cacheKey?: string | undefined
+}
+
+/**
+ * The optional arguments of `Service.endpoint`.
+ */
+export interface ServiceEndpointOptions {
+  /**
+   * The port (default: the service's first port).
+   */
+  readonly port?: number | undefined
+  /**
+   * A URL scheme (e.g. "http"): the endpoint is then a URL.
+   *
+   * Default: `""`.
+   */
+  readonly scheme?: string | undefined
+}
+
+/**
+ * The optional arguments of `Service.stop`.
+ */
+export interface ServiceStopOptions {
+  /**
+   * Kill at once (SIGKILL).
+   *
+   * Default: `false`.
+   */
+  readonly kill?: boolean | undefined
+}
+
+/**
+ * The optional arguments of `Service.up`.
+ */
+export interface ServiceUpOptions {
+  /**
+   * Ports to forward (frontend: the host port; default the backend).
+   *
+   * Default: `[]`.
+   */
+  readonly ports?: ReadonlyArray<T.PortForward> | undefined
+  /**
+   * Listen on random host ports.
+   *
+   * Default: `false`.
+   */
+  readonly random?: boolean | undefined
 }
 
 /**

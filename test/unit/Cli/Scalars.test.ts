@@ -76,3 +76,35 @@ describe("Scalars", () => {
   })
 })
 
+describe("Service arguments", () => {
+  it("tcp://host:port and udp://host:port are ports of the client's host; anything else names the value", () => {
+    assert.deepStrictEqual(value(Scalars.parseScalar({ _tag: "Service" }, "tcp://localhost:5432")), {
+      _tag: "HostService", host: "localhost", port: 5432, protocol: "TCP"
+    })
+    assert.deepStrictEqual(value(Scalars.parseScalar({ _tag: "Service" }, "udp://[::1]:53")), {
+      _tag: "HostService", host: "::1", port: 53, protocol: "UDP"
+    })
+    const bad = Scalars.parseScalar({ _tag: "Service" }, "localhost:5432")
+    assert.isTrue(Either.isLeft(bad))
+    assert.match(Either.isLeft(bad) ? bad.left : "", /invalid service "localhost:5432" \(expected tcp:\/\/host:port/)
+    assert.isTrue(Either.isLeft(Scalars.parseScalar({ _tag: "Service" }, "tcp://h:99999")))
+  })
+})
+
+describe("parsePortForward", () => {
+  it("FRONTEND:BACKEND, a single port, a protocol", () => {
+    assert.deepStrictEqual(Scalars.parsePortForward("8080:80"), { frontend: 8080, backend: 80, protocol: "TCP" })
+    assert.deepStrictEqual(Scalars.parsePortForward("5432"), { frontend: 5432, backend: 5432, protocol: "TCP" })
+    assert.deepStrictEqual(Scalars.parsePortForward("53:53/udp"), { frontend: 53, backend: 53, protocol: "UDP" })
+  })
+
+  it("names what is wrong", () => {
+    assert.match((Scalars.parsePortForward("80:http") as { error: string }).error, /invalid port forward "80:http"/)
+    assert.match((Scalars.parsePortForward("0:80") as { error: string }).error, /frontend port 0 is not in 1-65535/)
+    assert.match((Scalars.parsePortForward("80:70000") as { error: string }).error, /backend port 70000/)
+  })
+
+  it.prop("round-trips every pair of valid ports", [fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 65535 })], ([f, b]) => {
+    assert.deepStrictEqual(Scalars.parsePortForward(`${f}:${b}`), { frontend: f, backend: b, protocol: "TCP" })
+  })
+})
