@@ -1076,7 +1076,11 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           ? Effect.fail(wrongKind(op, "an exec"))
           : op.meta.args.length === 0
           ? Effect.fail(new DagError({ reason: "NoCommand", detail: "the service has no command (set asService's args, or the container's default args or entrypoint)" }))
-          : Effect.map(execSetup(op), (s) => s.spec),
+          : Effect.map(execSetup(op), (s): RunSpec => ({
+            ...s.spec,
+            // the values of its secrets never show in errors that quote its output
+            redact: (text) => Scrub.scrub(s.patterns, Buffer.from(text)).toString("utf8")
+          })),
       graceMs: Math.max(0, serviceGrace * 1000),
       healthTimeoutMs: Math.max(1, serviceTimeout * 1000)
     })

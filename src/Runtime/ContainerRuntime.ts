@@ -108,6 +108,8 @@ export interface RunSpec {
   readonly extraHosts?: ReadonlyArray<string>
   /** Commit the container's filesystem to a new image after it exits. */
   readonly commit: boolean
+  /** Applied to what a started container (a service) printed before it is shown (`RunningContainer.logs`). */
+  readonly redact?: (text: string) => string
   /** Put into the container's filesystem, in order, after it is created and before it starts. */
   readonly archives?: ReadonlyArray<ArchivePut>
   /** Labels added to the container (the runtime always adds its own `dirk.*` labels too). */

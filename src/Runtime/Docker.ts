@@ -739,7 +739,8 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         yield* Effect.forEach(spec.binds, (bind) => (bind.volume !== undefined ? ensureVolume(bind.source, bind.volume) : Effect.void), {
           discard: true
         })
-        const container = yield* createContainer(containerOptions(spec, { tty: false, stdin: false }))
+        // a service is never committed: its secret variables can be in its environment
+        const container = yield* createContainer(containerOptions(spec, { tty: false, stdin: false, withSecrets: true }))
         // a service is removed (killed first) before its scope is done closing, not in the background: whoever ends
         // it (stop, the session's end, Ctrl-C) finds it gone, and its network can go next
         yield* Effect.addFinalizer(() => removeContainer(container))
@@ -770,7 +771,8 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
               Effect.catchIf((e) => isStatus(304)(e) || isStatus(404)(e) || isStatus(409)(e), () => Effect.void),
               Effect.asVoid
             )
-        return { id, ip, exited, logs: output.lines, stop } satisfies RunningContainer
+        const logs = (lines: number) => (spec.redact === undefined ? output.lines(lines) : spec.redact(output.lines(lines)))
+        return { id, ip, exited, logs, stop } satisfies RunningContainer
       }).pipe(Effect.withSpan("ContainerRuntime.start"))
 
     const removeNetwork = (name: string): Effect.Effect<void> =>

@@ -270,3 +270,33 @@ describe("bad input", () => {
     expect(message).toMatch(/alias "bad_alias!" is not a valid hostname/)
   })
 })
+
+describe("a service with secrets", () => {
+  it("reads a secret variable and a mounted secret; its output in an error shows *** instead of the value", async () => {
+    const value = `s3cr3t-${nonce()}`
+    const md5 = (await import("node:crypto")).createHash("md5").update(value).digest("hex")
+    const secret = (await ok(`{ setSecret(name: "svc-token", plaintext: ${JSON.stringify(value)}) { id } }`)).setSecret.id as string
+    const script = "mkdir -p /srv && { printf %s \"$TOKEN\" | md5sum; md5sum < /run/secrets/token; } | cut -d' ' -f1 > /srv/index.html && " +
+      "exec httpd -f -p 80 -h /srv"
+    const d = await ok(`{ container { from(address: "dirk.local/busybox:latest") {
+      withSecretVariable(name: "TOKEN", secret: "${secret}") { withMountedSecret(path: "/run/secrets/token", source: "${secret}") {
+        withExposedPort(port: 80) { asService(args: ["sh", "-c", ${JSON.stringify(script)}]) { id } } } } } } }`)
+    const svc = d.container.from.withSecretVariable.withMountedSecret.withExposedPort.asService
+    const r = await ok(`{ container { from(address: "dirk.local/busybox:latest") {
+      withServiceBinding(alias: "vault", service: "${svc.id}") {
+        withEnvVariable(name: "N", value: "${nonce()}") { withExec(args: ["sh", "-c", ${JSON.stringify(fetchCmd("vault"))}]) { stdout } } } } } }`)
+    expect(r.container.from.withServiceBinding.withEnvVariable.withExec.stdout).toBe(`${md5}\n${md5}\n`)
+    expect(JSON.stringify(d)).not.toContain(value)
+
+    // a service that prints its secret and exits: the error quotes its output, scrubbed
+    const bad = await ok(`{ container { from(address: "dirk.local/busybox:latest") {
+      withSecretVariable(name: "TOKEN", secret: "${secret}") {
+        withExposedPort(port: 80) { asService(args: ["sh", "-c", "echo token is $TOKEN; exit 3"]) { id } } } } } }`)
+    const message = await fails(`{ container { from(address: "dirk.local/busybox:latest") {
+      withServiceBinding(alias: "bad", service: "${bad.container.from.withSecretVariable.withExposedPort.asService.id}") {
+        withExec(args: ["true"]) { stdout } } } } }`)
+    expect(message).toContain("exited with code 3")
+    expect(message).toContain("token is ***")
+    expect(message).not.toContain(value)
+  })
+})
