@@ -18,6 +18,7 @@ import { CliError, type ExecFailed, ioProblem, usage } from "./CliError.js"
 import { CliIo, type CliIoShape } from "./CliIo.js"
 import type { GraphQLClient } from "./GraphQLClient.js"
 import * as ModuleLoader from "./ModuleLoader.js"
+import type * as ProgressView from "./ProgressView.js"
 import * as Output from "./Output.js"
 import * as QueryBuilder from "./QueryBuilder.js"
 import * as Session from "./Session.js"
@@ -33,7 +34,11 @@ export const functionArgs = Args.text({ name: "function" }).pipe(
 const chainOptions: ReadonlyArray<readonly [string, string]> = [
   ["-o, --output PATH", "Save the result to PATH (Directory/File exported, a Container as an OCI tarball, scalars written)"],
   ["-j, --json", "Print the result as JSON"],
-  ["-q, --quiet", "Do not print progress on stderr"],
+  ["-q, --quiet", "Do not print progress on stderr (only the result and errors)"],
+  ["-v, --verbose", "Show every operation in the progress (also those served from memory)"],
+  ["--debug", "Show engine internals in the progress too (digests, parents, the session)"],
+  ["--progress MODE", "auto (live view on a terminal, plain otherwise or when CI is set), plain or tty"],
+  ["--graph PATH", "Save an SVG picture of the run (the DAG of its ops, durations, cache status, critical path)"],
   ["-i, --interactive", "When an exec fails, open a shell in its container (needs a terminal)"],
   ["--explain-cache", "Say, for each op that ran, why it was not served from the cache"],
   ["-h, --help", "Show help (after a function: that function's flags)"]
@@ -68,14 +73,27 @@ export const withChainSession = <A, R>(
   engine: EngineShape,
   io: CliIoShape,
   leading: CallOptions.CallOptions,
-  use: (client: GraphQLClient) => Effect.Effect<A, CliError | ExecFailed, R>
+  use: (client: GraphQLClient, io: CliIoShape) => Effect.Effect<A, CliError | ExecFailed, R>
 ) =>
   Effect.flatMap(Session.interactive(io, leading.interactive), (interactive) =>
     Session.withSession(engine, io, {
       progress: !leading.quiet && !leading.help,
       explainCache: leading.explainCache,
-      interactive
-    }, use))
+      interactive,
+      view: viewSettings(leading)
+    }, (client, _session, viewIo) => use(client, viewIo)))
+
+/**
+ * The progress view the options ask for.
+ *
+ * @category handlers
+ */
+export const viewSettings = (options: CallOptions.CallOptions): ProgressView.Settings => ({
+  mode: options.progress ?? "auto",
+  level: options.quiet || options.help ? "quiet" : options.debug ? "debug" : options.verbose ? "verbose" : "default",
+  explainCache: options.explainCache,
+  graph: options.help ? undefined : options.graph
+})
 
 /**
  * Runs a planned chain and prints (or saves) its result by the output rules.
@@ -181,7 +199,7 @@ export const call = (
     const path = yield* Path.Path
     const leading = CallOptions.leading(words)
     const dir = yield* ModuleLoader.findModuleRoot(path.resolve(io.cwd, leading.mod ?? "."))
-    yield* withChainSession(engine, io, leading, (client) =>
+    yield* withChainSession(engine, io, leading, (client, io) =>
       Effect.gen(function*() {
         const module = yield* ModuleLoader.load(client, dir)
         const plan = yield* CallTree.plan(module, words, { staticHelp })

@@ -28,6 +28,14 @@ export interface CallOptions {
   readonly explainCache: boolean
   /** `-i/--interactive`: a terminal in the container of an exec that fails. */
   readonly interactive: boolean
+  /** `--progress=auto|plain|tty` (docs/progress.md). */
+  readonly progress: "auto" | "plain" | "tty" | undefined
+  /** `-v/--verbose`: every op in the progress. */
+  readonly verbose: boolean
+  /** `--debug`: engine internals in the progress too. */
+  readonly debug: boolean
+  /** `--graph PATH`: an SVG picture of the run. */
+  readonly graph: string | undefined
 }
 
 /**
@@ -42,7 +50,11 @@ export const empty: CallOptions = {
   quiet: false,
   help: false,
   explainCache: false,
-  interactive: false
+  interactive: false,
+  progress: undefined,
+  verbose: false,
+  debug: false,
+  graph: undefined
 }
 
 /**
@@ -50,18 +62,54 @@ export const empty: CallOptions = {
  *
  * @category models
  */
-export const longNames: ReadonlyArray<string> = ["mod", "output", "json", "quiet", "help", "explain-cache", "interactive"]
+export const longNames: ReadonlyArray<string> = [
+  "mod",
+  "output",
+  "json",
+  "quiet",
+  "help",
+  "explain-cache",
+  "interactive",
+  "progress",
+  "verbose",
+  "debug",
+  "graph"
+]
 
-type Name = "mod" | "output" | "json" | "quiet" | "help" | "explain-cache" | "interactive"
+type Name =
+  | "mod"
+  | "output"
+  | "json"
+  | "quiet"
+  | "help"
+  | "explain-cache"
+  | "interactive"
+  | "progress"
+  | "verbose"
+  | "debug"
+  | "graph"
 
-const shortNames: Record<string, Exclude<Name, "explain-cache">> = {
+const shortNames: Record<string, "mod" | "output" | "json" | "quiet" | "help" | "interactive" | "verbose"> = {
   m: "mod",
   o: "output",
   j: "json",
   q: "quiet",
   h: "help",
-  i: "interactive"
+  i: "interactive",
+  v: "verbose"
 }
+
+/**
+ * The modes `--progress` takes.
+ *
+ * @category models
+ */
+export const progressModes: ReadonlyArray<string> = ["auto", "plain", "tty"]
+
+const progressMode = (value: string): Either.Either<"auto" | "plain" | "tty", CliError> =>
+  progressModes.includes(value)
+    ? Either.right(value as "auto" | "plain" | "tty")
+    : Either.left(usage(`invalid value "${value}" for --progress (use auto, plain or tty)`))
 
 /**
  * The result of reading one option: the index of the next word and the options updated.
@@ -92,13 +140,17 @@ export const readLong = (
   inline: string | undefined,
   options: CallOptions
 ): Either.Either<Read, CliError> => {
-  if (name === "mod" || name === "output") {
-    if (inline !== undefined) return Either.right({ next: i + 1, options: withValue(options, name, inline) })
-    const value = words[i + 1]
+  if (name === "mod" || name === "output" || name === "graph" || name === "progress") {
+    const value = inline ?? words[i + 1]
     if (value === undefined) return Either.left(usage(`flag needs an argument: --${name}`))
-    return Either.right({ next: i + 2, options: withValue(options, name, value) })
+    const next = inline !== undefined ? i + 1 : i + 2
+    if (name === "progress") return Either.map(progressMode(value), (mode) => ({ next, options: { ...options, progress: mode } }))
+    return Either.right({ next, options: withValue(options, name, value) })
   }
-  if (name === "json" || name === "quiet" || name === "help" || name === "explain-cache" || name === "interactive") {
+  if (
+    name === "json" || name === "quiet" || name === "help" || name === "explain-cache" || name === "interactive" ||
+    name === "verbose" || name === "debug"
+  ) {
     if (inline === undefined) return Either.right({ next: i + 1, options: withValue(options, name, true) })
     const parsed = Scalars.parseScalar({ _tag: "Boolean" }, inline)
     if (Either.isLeft(parsed) || parsed.right._tag !== "Value") {
@@ -170,6 +222,24 @@ export const leading = (words: ReadonlyArray<string>): CallOptions => {
     help: options.help || before.some((w) => w === "--help" || w === "-h"),
     quiet: options.quiet || before.some((w) => w === "--quiet" || w === "-q"),
     explainCache: options.explainCache || before.some((w) => w === "--explain-cache"),
-    interactive: options.interactive || before.some((w) => w === "--interactive" || w === "-i")
+    interactive: options.interactive || before.some((w) => w === "--interactive" || w === "-i"),
+    verbose: options.verbose || before.some((w) => w === "--verbose" || w === "-v"),
+    debug: options.debug || before.some((w) => w === "--debug"),
+    progress: options.progress ?? valueAnywhere(before, "progress", progressModes),
+    graph: options.graph ?? valueAnywhere(before, "graph")
   }
+}
+
+/** The value of `--name=V` or `--name V` anywhere in `words` (one of `allowed`, when given). */
+const valueAnywhere = <A extends string>(
+  words: ReadonlyArray<string>,
+  name: string,
+  allowed?: ReadonlyArray<string>
+): A | undefined => {
+  for (let i = words.length - 1; i >= 0; i--) {
+    const word = words[i]!
+    const value = word.startsWith(`--${name}=`) ? word.slice(name.length + 3) : word === `--${name}` ? words[i + 1] : undefined
+    if (value !== undefined && (allowed === undefined || allowed.includes(value))) return value as A
+  }
+  return undefined
 }

@@ -15,6 +15,8 @@ export interface CliIoShape {
   readonly stderr: (text: string) => Effect.Effect<void>
   readonly stdoutIsTTY: boolean
   readonly stdinIsTTY: boolean
+  /** The size of the terminal stderr is, now; `undefined` when stderr is not a terminal (none: not a terminal). */
+  readonly stderrSize?: () => { readonly columns: number; readonly rows: number } | undefined
   readonly readStdin: Effect.Effect<string, CliError>
   readonly cwd: string
   readonly env: Readonly<Record<string, string | undefined>>
@@ -91,6 +93,8 @@ export const layerNode: Layer.Layer<CliIo> = Layer.sync(CliIo, () => ({
   stderr: (text) => write(process.stderr, text),
   stdoutIsTTY: process.stdout.isTTY === true,
   stdinIsTTY: process.stdin.isTTY === true,
+  stderrSize: () =>
+    process.stderr.isTTY === true ? { columns: process.stderr.columns ?? 80, rows: process.stderr.rows ?? 24 } : undefined,
   readStdin,
   cwd: process.cwd(),
   env: process.env,

@@ -43,7 +43,7 @@ export const core = (
 ): Effect.Effect<void, CliError | ExecFailed, FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
   Effect.gen(function*() {
     const leading = CallOptions.leading(words)
-    yield* CallCommand.withChainSession(engine, io, leading, (client) =>
+    yield* CallCommand.withChainSession(engine, io, leading, (client, io) =>
       Effect.gen(function*() {
         const schema = TypeInfo.coreSchema(yield* ModuleLoader.introspect(client))
         const plan = yield* CallTree.plan(schema, words, { staticHelp })

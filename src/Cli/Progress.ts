@@ -30,6 +30,7 @@ export const duration = (ms: number): string => {
  */
 export const render = (event: ProgressEvent, options: { readonly explainCache?: boolean } = {}): string => {
   if (event.phase === "start") return `${prefix}▶ ${event.description}\n`
+  if (event.phase === "output") return ""
   if (event.error !== undefined) {
     return `${prefix}✘ ${event.description}  failed after ${duration(event.durationMs)}: ${
       event.error.split("\n")[0]
@@ -41,8 +42,9 @@ export const render = (event: ProgressEvent, options: { readonly explainCache?: 
 }
 
 /**
- * Prints events until interrupted (fork it into the call's scope). An event asking for a terminal is handed to
- * `attach` (nothing is printed while it runs: events wait); without `attach` it is printed as a plain line.
+ * Follows events until interrupted (fork it into the call's scope), handing each to `onEvent` (default: print it as
+ * a plain line). An event asking for a terminal is handed to `attach` (events wait while it runs); without `attach`
+ * it goes to `onEvent` like the others.
  *
  * @category combinators
  */
@@ -51,12 +53,11 @@ export const follow = (
   io: CliIoShape,
   options: {
     readonly explainCache?: boolean
-    /** Print progress lines (default: true). */
-    readonly print?: boolean
+    readonly onEvent?: (event: ProgressEvent) => Effect.Effect<void>
     readonly attach?: (containerId: string) => Effect.Effect<void>
   } = {}
 ): Effect.Effect<void> =>
   Stream.runForEach(events, (event) => {
     if (event.terminal !== undefined && options.attach !== undefined) return options.attach(event.terminal.containerId)
-    return options.print === false ? Effect.void : io.stderr(render(event, options))
+    return options.onEvent !== undefined ? options.onEvent(event) : io.stderr(render(event, options))
   })

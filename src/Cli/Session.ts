@@ -8,6 +8,7 @@ import { CliError } from "./CliError.js"
 import type { CliIoShape } from "./CliIo.js"
 import * as GraphQLClient from "./GraphQLClient.js"
 import * as Progress from "./Progress.js"
+import * as ProgressView from "./ProgressView.js"
 
 /**
  * Whether this process can attach terminals: its stdin and stdout are a TTY.
@@ -33,7 +34,9 @@ export const interactive = (
 /**
  * Opens a session and runs `use` with a client of it. With `interactive`, the session's terminals (a `terminal`
  * step; with `debugFailures`, a failed exec's container) are attached to this process's terminal
- * (`TerminalAttach`), even when progress is not shown.
+ * (`TerminalAttach`), even when progress is not shown. Progress is shown by `view` (default: plain lines when
+ * `progress`); `use` gets the process's output through the view (`ProgressView.View.io`): what it prints there
+ * first takes the live view off the screen.
  *
  * @category combinators
  */
@@ -44,8 +47,9 @@ export const withSession = <A, E, R>(
     readonly progress: boolean
     readonly explainCache?: boolean
     readonly interactive?: { readonly terminal: boolean; readonly debugFailures: boolean }
+    readonly view?: ProgressView.Settings
   },
-  use: (client: GraphQLClient.GraphQLClient, session: SessionInfo) => Effect.Effect<A, E, R>
+  use: (client: GraphQLClient.GraphQLClient, session: SessionInfo, io: CliIoShape) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | CliError, R> =>
   Effect.scoped(Effect.gen(function*() {
     const session = yield* engine.openSession({
@@ -54,18 +58,27 @@ export const withSession = <A, E, R>(
     }).pipe(
       Effect.mapError((e) => new CliError({ reason: "Engine", detail: `cannot open a session: ${e.message}` }))
     )
-    if (options.progress || options.interactive?.terminal === true) {
+    const settings: ProgressView.Settings = options.view ?? {
+      mode: "plain",
+      level: options.progress ? "default" : "quiet",
+      explainCache: options.explainCache === true
+    }
+    const shown = settings.level !== "quiet" || settings.graph !== undefined
+    const view = yield* ProgressView.open(io, settings)
+    if (settings.level === "debug") {
+      yield* view.io.stderr(`${Progress.prefix}session ${session.id} at ${session.url} (workdir ${io.cwd})\n`)
+    }
+    if (shown || options.interactive?.terminal === true) {
       yield* Effect.forkScoped(Progress.follow(session.events, io, {
-        explainCache: options.explainCache === true,
-        print: options.progress,
+        onEvent: shown ? view.onEvent : () => Effect.void,
         attach: (containerId) =>
-          Effect.flatMap(Effect.promise(() => import("./TerminalAttach.js")), (t) => t.attach(containerId)).pipe(
+          view.pause(Effect.flatMap(Effect.promise(() => import("./TerminalAttach.js")), (t) => t.attach(containerId))).pipe(
             Effect.catchAll((e) => io.stderr(`Error: ${e.detail}\n`))
           )
       }))
     }
-    const result = yield* use(GraphQLClient.make(session), session)
+    const result = yield* use(GraphQLClient.make(session), session, view.io)
     // let the last progress lines through before the scope ends the follower (only when they are shown)
-    if (options.progress) yield* Effect.sleep("20 millis")
+    if (shown) yield* Effect.sleep("20 millis")
     return result
   }))

@@ -41,6 +41,7 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { StringDecoder } from "node:string_decoder"
 import {
   type ArchivePut,
   type Bind,
@@ -59,6 +60,7 @@ import * as CacheVolumes from "./internal/CacheVolumes.js"
 import * as DockerBuild from "./internal/DockerBuild.js"
 import * as FileActions from "./internal/FileActions.js"
 import * as InitLayer from "./internal/InitLayer.js"
+import * as Tracing from "./internal/OpSpan.js"
 import * as Owners from "./internal/Owners.js"
 import * as SecretFiles from "./internal/SecretFiles.js"
 import * as Services from "./internal/Services.js"
@@ -122,7 +124,8 @@ export interface ImageAuth {
 export interface ProgressEvent {
   readonly digest: string
   readonly description: string
-  readonly phase: "start" | "end"
+  /** "output": a chunk of a running exec's output (`output`), published between its "start" and "end". */
+  readonly phase: "start" | "end" | "output"
   /** On "end": the result came from the cache. */
   readonly cached: boolean
   /** On "end" of a failed op. */
@@ -137,6 +140,10 @@ export interface ProgressEvent {
    * started) Docker container, start it, and stay attached until it exits.
    */
   readonly terminal?: { readonly containerId: string }
+  /** The op (digest) whose run asked for this one, when it ran inside another op's run. */
+  readonly parent?: string
+  /** On "output": the chunk, decoded as UTF-8 (invalid bytes become U+FFFD), and its stream. */
+  readonly output?: { readonly stream: "stdout" | "stderr"; readonly text: string }
 }
 
 /**
@@ -223,6 +230,13 @@ interface Entry<A> {
  * @category tags
  */
 export const currentSession: FiberRef.FiberRef<string> = FiberRef.unsafeMake("")
+
+/**
+ * The op (digest) being run by this fiber, if any: ops asked for inside its run name it as their `parent`.
+ *
+ * @category models
+ */
+export const currentOp: FiberRef.FiberRef<string | undefined> = FiberRef.unsafeMake<string | undefined>(undefined)
 
 /**
  * What the client of the session on whose behalf the current fiber works can do with a terminal: attach one
@@ -312,11 +326,13 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const session = yield* FiberRef.get(currentSession)
+          const parent = yield* FiberRef.get(currentOp)
+          const from = parent !== undefined ? { parent } : {}
           used.ops.set(key, Date.now())
           const hit = memo.get(key) as Entry<A> | undefined
           if (hit !== undefined) {
             if (yield* Deferred.isDone(hit.deferred)) {
-              yield* publish({ digest: key, description, phase: "end", cached: true, durationMs: 0, session })
+              yield* publish({ digest: key, description, phase: "end", cached: true, durationMs: 0, session, ...from })
             }
             return yield* wait(hit, restore)
           }
@@ -324,8 +340,12 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           memo.set(key, entry as Entry<unknown>)
           const ctx: RunCtx = { cached: false }
           const tracked = Effect.flatMap(Clock.currentTimeMillis, (start) =>
-            publish({ digest: key, description, phase: "start", cached: false, durationMs: 0, session }).pipe(
-              Effect.zipRight(Effect.interruptible(Effect.suspend(() => withRoom(description, () => run(ctx))))),
+            publish({ digest: key, description, phase: "start", cached: false, durationMs: 0, session, ...from }).pipe(
+              Effect.zipRight(Effect.interruptible(Effect.suspend(() => withRoom(description, () => run(ctx))).pipe(
+                Effect.tap(() => Effect.annotateCurrentSpan("dirk.cached", ctx.cached)),
+                Effect.locally(currentOp, key),
+                Tracing.opSpan(description, key, session)
+              ))),
               Effect.onExit((exit) =>
                 Effect.gen(function*() {
                   if (Exit.isFailure(exit) && memo.get(key) === entry) memo.delete(key)
@@ -337,6 +357,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
                     cached: Exit.isSuccess(exit) && ctx.cached,
                     durationMs: end - start,
                     session,
+                    ...from,
                     ...(ctx.why !== undefined && !ctx.cached ? { why: ctx.why } : {}),
                     ...(Exit.isFailure(exit) ? { error: errorText(exit.cause) } : {})
                   })
@@ -925,6 +946,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     const execSetup = (op: ExecOp, options: { readonly fuse: boolean } = { fuse: false }) =>
       Effect.gen(function*() {
         const meta = op.meta
+        const running = yield* FiberRef.get(currentOp)
+        const session = yield* FiberRef.get(currentSession)
         const [fused, sources] = yield* Effect.all([
           options.fuse ? fusedRootfs(op) : Effect.succeed(undefined),
           Effect.forEach(op.mounts, (m) => snapshot(m.source), { concurrency: "unbounded" })
@@ -959,6 +982,21 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         const env = plainEnv.map(([k, v]) => `${k}=${v}`)
         if (!plainEnv.some(([k]) => k === "PATH") && !secrets.env.some(([k]) => k === "PATH")) env.push(`PATH=${defaultPath}`)
         const scrub = { stdout: Scrub.stream(secrets.patterns), stderr: Scrub.stream(secrets.patterns) }
+        // progress: the output as it comes (scrubbed like the result), as text (a character split between chunks whole)
+        const decoders = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") }
+        const show = (stream: "stdout" | "stderr", chunk: Buffer, last = false) => {
+          const text = last ? decoders[stream].write(chunk) + decoders[stream].end() : decoders[stream].write(chunk)
+          if (running === undefined || text === "") return
+          pubsub.unsafeOffer({
+            digest: running,
+            description: Op.describe(op),
+            phase: "output",
+            cached: false,
+            durationMs: 0,
+            session,
+            output: { stream, text }
+          })
+        }
         const workdir = meta.workdir === "" ? "/" : meta.workdir
         const spec: RunSpec = {
           image: imageId,
@@ -971,7 +1009,11 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           commit: true,
           labels: { "dirk.op": op.digest },
           onOutput: (stream, chunk) => {
-            if (stream === "stdout" ? meta.redirectStdout === "" : meta.redirectStderr === "") combined.push(scrub[stream].push(chunk))
+            if (stream === "stdout" ? meta.redirectStdout === "" : meta.redirectStderr === "") {
+              const clean = scrub[stream].push(chunk)
+              combined.push(clean)
+              show(stream, clean)
+            }
           },
           ...(meta.tmpfs.length > 0 ? { tmpfs: meta.tmpfs } : {}),
           ...(meta.tmpfsSize !== undefined ? { tmpfsSize: meta.tmpfsSize } : {}),
@@ -981,7 +1023,11 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         /** The combined output, scrubbed, once the process has exited. */
         const combinedDone = () => {
           for (const stream of ["stdout", "stderr"] as const) {
-            if (stream === "stdout" ? meta.redirectStdout === "" : meta.redirectStderr === "") combined.push(scrub[stream].end())
+            if (stream === "stdout" ? meta.redirectStdout === "" : meta.redirectStderr === "") {
+              const tail = scrub[stream].end()
+              combined.push(tail)
+              show(stream, tail, true)
+            }
           }
           return combined
         }
@@ -1276,10 +1322,11 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
 
     /** Publishes start and end progress events around work that is not an op (a module function call). */
     const track = <A, E, R>(description: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-      Effect.flatMap(Effect.zip(Clock.currentTimeMillis, FiberRef.get(currentSession)), ([start, session]) => {
+      Effect.flatMap(Effect.all([Clock.currentTimeMillis, FiberRef.get(currentSession), FiberRef.get(currentOp)]), ([start, session, parent]) => {
         const digest = `track:${start}:${Math.random().toString(36).slice(2)}`
-        return publish({ digest, description, phase: "start", cached: false, durationMs: 0, session }).pipe(
-          Effect.zipRight(effect),
+        const from = parent !== undefined ? { parent } : {}
+        return publish({ digest, description, phase: "start", cached: false, durationMs: 0, session, ...from }).pipe(
+          Effect.zipRight(effect.pipe(Effect.locally(currentOp, digest), Tracing.opSpan(description, digest, session))),
           Effect.onExit((exit) =>
             Effect.flatMap(Clock.currentTimeMillis, (end) =>
               publish({
@@ -1289,6 +1336,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
                 cached: false,
                 durationMs: end - start,
                 session,
+                ...from,
                 ...(Exit.isFailure(exit) ? { error: errorText(exit.cause) } : {})
               })
             )

@@ -18,13 +18,30 @@ describe("CallOptions", () => {
       quiet: true,
       help: true,
       explainCache: false,
-      interactive: false
+      interactive: false,
+      progress: undefined,
+      verbose: false,
+      debug: false,
+      graph: undefined
     })
     assert.isTrue(CallOptions.leading(["fn", "--x", "1", "--explain-cache"]).explainCache)
     assert.strictEqual(CallOptions.leading(["-ma"]).mod, "a")
     assert.strictEqual(CallOptions.leading(["-m=a"]).mod, "a")
     assert.strictEqual(CallOptions.leading(["--src", "x", "-m", "a"]).mod, undefined)
     assert.isFalse(CallOptions.leading(["fn", "--", "--help"]).help)
+  })
+
+  it("reads the progress options: --progress MODE, -v/--verbose, --debug, --graph PATH, anywhere before --", () => {
+    const o = CallOptions.leading(["--progress=plain", "-v", "fn", "--debug", "--graph", "run.svg"])
+    assert.strictEqual(o.progress, "plain")
+    assert.isTrue(o.verbose)
+    assert.isTrue(o.debug)
+    assert.strictEqual(o.graph, "run.svg")
+    assert.strictEqual(CallOptions.leading(["--progress", "tty", "fn"]).progress, "tty")
+    assert.strictEqual(CallOptions.leading(["fn", "--", "--graph", "x"]).graph, undefined)
+    const bad = CallOptions.readLong(["--progress=fancy"], 0, "progress", "fancy", CallOptions.empty)
+    assert.isTrue(Either.isLeft(bad))
+    assert.include(Either.isLeft(bad) ? bad.left.message : "", "use auto, plain or tty")
   })
 
   it("readShort: clusters and values; a letter that is not dirk's is left to the caller", () => {
