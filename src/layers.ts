@@ -9,6 +9,7 @@ import { Snapshots, stateDir } from "./Dag/Snapshots.js"
 import { Solver } from "./Dag/Solver.js"
 import { Engine } from "./Engine/EngineLive.js"
 import * as StateLock from "./Engine/StateLock.js"
+import * as Tracing from "./Engine/Tracing.js"
 import * as Modules from "./Modules/Modules.js"
 import { ContainerRuntime } from "./Runtime/ContainerRuntime.js"
 import * as Docker from "./Runtime/Docker.js"
@@ -51,7 +52,9 @@ export const engineLayerWith = <E>(runtime: Layer.Layer<ContainerRuntime, E>) =>
   return Engine.Default.pipe(
     Layer.provide(Modules.layerSpecs),
     Layer.provide(Modules.Modules.Default),
-    Layer.provide(dag)
+    Layer.provide(dag),
+    // built first: the layers above capture its tracer
+    Layer.provide(Tracing.layer)
   )
 }
 

@@ -311,6 +311,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
     const used = { ops: new Map<string, number>(), snapshots: new Map<string, number>() }
 
     const publish = (event: ProgressEvent) => PubSub.publish(pubsub, event)
+    // the engine's tracer (Engine/Tracing.ts), for runs asked for by fibers that do not carry it (GraphQL resolvers)
+    const tracer = yield* Effect.tracer
 
     /**
      * Runs `run` once per key: concurrent and later callers await the same result; the run is forked into the
@@ -344,7 +346,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
               Effect.zipRight(Effect.interruptible(Effect.suspend(() => withRoom(description, () => run(ctx))).pipe(
                 Effect.tap(() => Effect.annotateCurrentSpan("dirk.cached", ctx.cached)),
                 Effect.locally(currentOp, key),
-                Tracing.opSpan(description, key, session)
+                Tracing.opSpan(description, key, session),
+                Effect.withTracer(tracer)
               ))),
               Effect.onExit((exit) =>
                 Effect.gen(function*() {
@@ -1326,7 +1329,11 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         const digest = `track:${start}:${Math.random().toString(36).slice(2)}`
         const from = parent !== undefined ? { parent } : {}
         return publish({ digest, description, phase: "start", cached: false, durationMs: 0, session, ...from }).pipe(
-          Effect.zipRight(effect.pipe(Effect.locally(currentOp, digest), Tracing.opSpan(description, digest, session))),
+          Effect.zipRight(effect.pipe(
+            Effect.locally(currentOp, digest),
+            Tracing.opSpan(description, digest, session),
+            Effect.withTracer(tracer)
+          )),
           Effect.onExit((exit) =>
             Effect.flatMap(Clock.currentTimeMillis, (end) =>
               publish({
