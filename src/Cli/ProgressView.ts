@@ -45,6 +45,11 @@ export interface View {
   readonly pause: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Ends the view: the live view leaves its summary; the graph is written. Idempotent. */
   readonly finish: Effect.Effect<void>
+  /**
+   * Waits (up to half a second) until no op is running: the last events of a call (a failed exec's end) may arrive
+   * just after its result.
+   */
+  readonly settle: Effect.Effect<void>
 }
 
 /**
@@ -65,8 +70,8 @@ export const choose = (settings: Settings, io: CliIoShape): "plain" | "tty" => {
 
 const hideCursor = "\x1b[?25l"
 const showCursor = "\x1b[?25h"
-const syncStart = "\x1b[?2026h"
-const syncEnd = "\x1b[?2026l"
+// No synchronized-output mode (?2026): tmux 3.3 shows stale screens with it. Lines are overwritten in place (each
+// cleared just before it is rewritten, what is left below cleared after), so there is no blank frame to flicker.
 const clearLine = "\x1b[2K"
 const clearBelow = "\x1b[J"
 const up = (n: number) => (n > 0 ? `\r\x1b[${n}A` : "\r")
@@ -82,6 +87,11 @@ export const open = (io: CliIoShape, settings: Settings): Effect.Effect<View, ne
     const lock = yield* Effect.makeSemaphore(1)
     const serial = <A, E, R>(effect: Effect.Effect<A, E, R>) => lock.withPermits(1)(effect)
     let finished = false
+    const running = () => [...tree.nodes.values()].some((n) => n.status === "running")
+    const settle = Effect.gen(function*() {
+      yield* Effect.sleep("20 millis")
+      for (let i = 0; i < 24 && running(); i++) yield* Effect.sleep("20 millis")
+    })
 
     const writeGraph = Effect.suspend(() => {
       if (settings.graph === undefined) return Effect.void
@@ -107,7 +117,8 @@ export const open = (io: CliIoShape, settings: Settings): Effect.Effect<View, ne
         onEvent: (event) => serial(Effect.suspend(() => io.stderr(printer(event, Date.now())))),
         io,
         pause: (effect) => effect,
-        finish: serial(finish)
+        finish: serial(finish),
+        settle
       } satisfies View
     }
 
@@ -120,7 +131,7 @@ export const open = (io: CliIoShape, settings: Settings): Effect.Effect<View, ne
     const draw = serial(Effect.suspend(() => {
       if (finished || paused) return Effect.void
       const frame = LiveView.frame(tree, Date.now(), size(), { verbose })
-      const text = `${syncStart}${up(height)}${frame.map((l) => `${clearLine}${l}\n`).join("")}${clearBelow}${syncEnd}`
+      const text = `${up(height)}${frame.map((l) => `${clearLine}${l}\n`).join("")}${clearBelow}`
       height = frame.length
       return io.stderr(text)
     }))
@@ -128,7 +139,9 @@ export const open = (io: CliIoShape, settings: Settings): Effect.Effect<View, ne
       if (finished) return Effect.void
       finished = true
       const lines = LiveView.summary(tree, Date.now(), size().columns, { verbose })
-      const text = `${syncStart}${erase()}${lines.map((l) => `${l}\n`).join("")}${syncEnd}${showCursor}`
+      // each line cleared as it is rewritten, the rest cleared after: clearing from the frame's first cell first
+      // would be a whole-screen clear when the frame starts at the top (tmux then scrolls it into its history)
+      const text = `${up(height)}${lines.map((l) => `${clearLine}${l}\n`).join("")}${clearBelow}${showCursor}`
       height = 0
       return Effect.zipRight(io.stderr(text), writeGraph)
     })
@@ -136,7 +149,9 @@ export const open = (io: CliIoShape, settings: Settings): Effect.Effect<View, ne
     yield* io.stderr(hideCursor)
     yield* Effect.addFinalizer(() => finish)
     yield* Effect.forkScoped(Effect.forever(Effect.zipRight(draw, Effect.sleep("120 millis"))))
-    const through = (write: (text: string) => Effect.Effect<void>) => (text: string) => Effect.zipRight(finish, write(text))
+    // the result is printed once the call's last events are in (its last op's end), below the summary
+    const through = (write: (text: string) => Effect.Effect<void>) => (text: string) =>
+      Effect.zipRight(finished ? Effect.void : Effect.zipRight(settle, finish), write(text))
     return {
       onEvent: (event) => Effect.sync(() => void ProgressTree.apply(tree, event, Date.now())),
       io: { ...io, stdout: through(io.stdout), stderr: through(io.stderr) },
@@ -151,6 +166,7 @@ export const open = (io: CliIoShape, settings: Settings): Effect.Effect<View, ne
           () => effect,
           () => Effect.zipRight(Effect.sync(() => (paused = false)), finished ? Effect.void : io.stderr(hideCursor))
         ),
-      finish
+      finish,
+      settle
     } satisfies View
   })

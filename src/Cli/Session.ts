@@ -77,8 +77,6 @@ export const withSession = <A, E, R>(
           )
       }))
     }
-    const result = yield* use(GraphQLClient.make(session), session, view.io)
-    // let the last progress lines through before the scope ends the follower (only when they are shown)
-    if (shown) yield* Effect.sleep("20 millis")
-    return result
+    // let the last progress events through before the scope ends the follower (only when they are shown)
+    return yield* use(GraphQLClient.make(session), session, view.io).pipe(Effect.onExit(() => shown ? view.settle : Effect.void))
   }))

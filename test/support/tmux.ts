@@ -25,10 +25,10 @@ const tmux = (server: string, args: ReadonlyArray<string>): string => {
   }
 }
 
-/** Starts `command` (a shell command line) in a new 120x40 terminal. */
-export const open = (command: string): Pane => {
+/** Starts `command` (a shell command line) in a new terminal of `size` (default 120x40). */
+export const open = (command: string, size: { readonly columns: number; readonly rows: number } = { columns: 120, rows: 40 }): Pane => {
   const server = `dirk-test-${randomBytes(4).toString("hex")}`
-  tmux(server, ["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command])
+  tmux(server, ["new-session", "-d", "-s", "t", "-x", String(size.columns), "-y", String(size.rows), command])
   tmux(server, ["set-option", "-t", "t", "remain-on-exit", "on"])
   const capture = () => tmux(server, ["capture-pane", "-p", "-J", "-S", "-200", "-t", "t"])
   return {
