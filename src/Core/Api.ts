@@ -49,6 +49,11 @@ export interface ClientContext {
   readonly load: (id: CallId.CallId) => Effect.Effect<Value, ApiError>
   /** Set for the clients of module function calls: the module runtime's context (owned by src/Modules). */
   readonly module?: unknown
+  /**
+   * For the client of a module function call: the call's op (its progress digest), the `parent` of the ops its
+   * requests ask for (the progress tree: module call → function → core ops).
+   */
+  readonly parentOp?: string
   /** What a resolver may ask of the session this client belongs to. */
   readonly session: SessionOps
 }

@@ -535,7 +535,8 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
         effect.pipe(
           Effect.locally(Solver.currentSession, ctx.client.sessionId),
           Effect.locally(Solver.currentInteractive, ctx.client.session.interactive ?? noTerminal),
-          Effect.locally(Solver.currentSecrets, Secret.lookup(ctx.client.session))
+          Effect.locally(Solver.currentSecrets, Secret.lookup(ctx.client.session)),
+          Effect.locally(Solver.currentOp, ctx.client.parentOp)
         )
       if (spec.kind === "chain") return toPromise(onBehalf(runChain(name, spec, p, raw, ctx.client)), ctx.signal)
       return toPromise(
@@ -617,7 +618,8 @@ export const build = (specs: ReadonlyArray<Api.ApiSpec>, memo: Memo): Built => {
                     Effect.as(CallId.encode(v.id)),
                     Effect.locally(Solver.currentSession, ctx.client.sessionId),
                     Effect.locally(Solver.currentInteractive, ctx.client.session.interactive ?? noTerminal),
-          Effect.locally(Solver.currentSecrets, Secret.lookup(ctx.client.session))
+                    Effect.locally(Solver.currentSecrets, Secret.lookup(ctx.client.session)),
+                    Effect.locally(Solver.currentOp, ctx.client.parentOp)
                   ),
                   ctx.signal
                 )

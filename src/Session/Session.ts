@@ -3,7 +3,7 @@
  * it serves. The root client is the one that opened the session (the CLI, or the program `dirk run` starts); nested
  * clients are module function calls, each with its own token and schema, served on a unix socket.
  */
-import { Effect, Scope } from "effect"
+import { Effect, FiberRef, Scope } from "effect"
 import { type DocumentNode, execute, type GraphQLError, type GraphQLSchema, Kind, parse, specifiedRules, validate, ValuesOfCorrectTypeRule } from "graphql"
 import { randomBytes, randomUUID } from "node:crypto"
 import * as fs from "node:fs"
@@ -14,6 +14,7 @@ import * as path from "node:path"
 import type * as Api from "../Core/Api.js"
 import * as Build from "../Core/Build.js"
 import { QueryError } from "../Core/Errors.js"
+import * as Solver from "../Dag/Solver.js"
 import type { SessionInfo } from "../Engine/Engine.js"
 import { EngineError } from "../Engine/Engine.js"
 
@@ -134,7 +135,9 @@ export const make = (options: SessionOptions): Effect.Effect<Opened, EngineError
         }),
       nestedClient: (o) =>
         Effect.gen(function*() {
-          const client = addClient(o.workdir, [...options.baseSpecs, ...o.specs], o.module)
+          // asked for inside the function call's op (Solver.track): the ops of its requests are that call's children
+          const parentOp = yield* FiberRef.get(Solver.currentOp)
+          const client = addClient(o.workdir, [...options.baseSpecs, ...o.specs], o.module, parentOp)
           yield* Effect.addFinalizer(() => Effect.sync(() => clients.delete(client.token)))
           const socketPath = o.socketPath !== undefined
             ? yield* Effect.acquireRelease(Effect.succeed(o.socketPath), (p) => Effect.sync(() => fs.rmSync(p, { force: true })))
@@ -153,7 +156,12 @@ export const make = (options: SessionOptions): Effect.Effect<Opened, EngineError
         })
     }
 
-    const addClient = (workdir: string, specs: ReadonlyArray<Api.ApiSpec>, module: unknown): Client => {
+    const addClient = (
+      workdir: string,
+      specs: ReadonlyArray<Api.ApiSpec>,
+      module: unknown,
+      parentOp?: string | undefined
+    ): Client => {
       const token = randomBytes(24).toString("base64url")
       const id = randomUUID()
       const client: Client = {
@@ -168,6 +176,7 @@ export const make = (options: SessionOptions): Effect.Effect<Opened, EngineError
           clientId: id,
           workdir,
           ...(module !== undefined ? { module } : {}),
+          ...(parentOp !== undefined ? { parentOp } : {}),
           session: ops,
           load: (callId) => builtOf(client).load(callId, client.ctx)
         }
