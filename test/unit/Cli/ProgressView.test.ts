@@ -5,6 +5,8 @@ import * as Graph from "../../../src/Cli/Graph.js"
 import * as LiveView from "../../../src/Cli/LiveView.js"
 import * as PlainProgress from "../../../src/Cli/PlainProgress.js"
 import * as ProgressTree from "../../../src/Cli/ProgressTree.js"
+import * as ProgressView from "../../../src/Cli/ProgressView.js"
+import type { CliIoShape } from "../../../src/Cli/CliIo.js"
 import * as TextSafe from "../../../src/Cli/TextSafe.js"
 
 const ev = (e: Partial<ProgressEvent> & Pick<ProgressEvent, "digest" | "phase">): ProgressEvent => ({
@@ -175,5 +177,27 @@ describe("Graph", () => {
     const svg = Graph.svg(tree, 5)
     assert.include(svg, "a&lt;b &amp;&amp; c")
     assert.notInclude(svg, "a<b")
+  })
+})
+
+describe("ProgressView.choose", () => {
+  const io = (env: Record<string, string>, size: { columns: number; rows: number } | undefined) =>
+    ({ env, stderrSize: () => size }) as unknown as CliIoShape
+  const settings = (mode: ProgressView.Mode): ProgressView.Settings => ({ mode, level: "default", explainCache: false })
+  const term = { columns: 100, rows: 30 }
+
+  it("auto: the live view on a terminal, plain lines on a pipe, with CI set, on a dumb or too narrow terminal", () => {
+    assert.strictEqual(ProgressView.choose(settings("auto"), io({}, term)), "tty")
+    assert.strictEqual(ProgressView.choose(settings("auto"), io({}, undefined)), "plain")
+    assert.strictEqual(ProgressView.choose(settings("auto"), io({ CI: "true" }, term)), "plain")
+    assert.strictEqual(ProgressView.choose(settings("auto"), io({ CI: "false" }, term)), "tty")
+    assert.strictEqual(ProgressView.choose(settings("auto"), io({ TERM: "dumb" }, term)), "plain")
+    assert.strictEqual(ProgressView.choose(settings("auto"), io({}, { columns: 39, rows: 30 })), "plain")
+  })
+
+  it("plain and tty are forced (tty still needs a terminal)", () => {
+    assert.strictEqual(ProgressView.choose(settings("plain"), io({}, term)), "plain")
+    assert.strictEqual(ProgressView.choose(settings("tty"), io({ CI: "1" }, term)), "tty")
+    assert.strictEqual(ProgressView.choose(settings("tty"), io({}, undefined)), "plain")
   })
 })
