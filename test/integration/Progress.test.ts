@@ -73,7 +73,7 @@ describe("plain progress", () => {
 })
 
 describe("traces", () => {
-  it("sends a span per op to an OTLP/HTTP collector, with no secret in them", async () => {
+  it("sends a span per op to an OTLP/HTTP collector; a secret is in no span and no progress line", async () => {
     const bodies: Array<string> = []
     const server = http.createServer((req, res) => {
       let body = ""
@@ -88,14 +88,33 @@ describe("traces", () => {
     const port = (server.address() as AddressInfo).port
     try {
       const secret = `hunter2-${run}`
-      const doc = `{ setSecret(name: "token", plaintext: "${secret}") { name }
-        container { from(address: "dirk.local/busybox:latest") { withExec(args: ["echo", "traced-${run}"]) { stdout } } } }`
-      const r = await dirk(["--engine", "embedded", "query"], {
-        input: doc,
-        env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: "dirk-test" }
+      const r = await dirk([
+        "--engine",
+        "embedded",
+        "core",
+        "--progress=plain",
+        ...busybox,
+        "with-secret-variable",
+        "--name",
+        "TOKEN",
+        "--secret",
+        "env:DIRK_TEST_TOKEN",
+        "with-exec",
+        "--args",
+        `sh,-c,echo traced-${run}; echo "token: $TOKEN"; echo "err $TOKEN" >&2`,
+        "stdout"
+      ], {
+        env: {
+          DIRK_TEST_TOKEN: secret,
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+          OTEL_SERVICE_NAME: "dirk-test"
+        }
       })
       expect(r.code, r.stderr).toBe(0)
-      expect(r.stdout).toContain(`traced-${run}`)
+      expect(r.stdout).toBe(`traced-${run}\ntoken: ***\n`)
+      // the exec's output in the progress is scrubbed like its result
+      expect(r.stderr).toMatch(/^dirk │ ┊  exec sh -c .*│ token: \*\*\*$/m)
+      expect(r.stderr).toMatch(/^dirk │ ┊! exec sh -c .*│ err \*\*\*$/m)
       expect(bodies.length, "no OTLP request received").toBeGreaterThan(0)
       interface Span {
         readonly name: string
@@ -118,7 +137,7 @@ describe("traces", () => {
         }
       }
       const names = spans.map((s) => s.name)
-      const exec = spans.find((s) => s.name === `exec echo traced-${run}`)
+      const exec = spans.find((s) => s.name.startsWith(`exec sh -c "echo traced-${run};`))
       expect(exec, names.join("\n")).toBeDefined()
       expect(exec!.attributes?.find((a) => a.key === "dirk.digest")?.value.stringValue).toMatch(/[0-9a-f]{16}/)
       // the image the exec ran in was made inside the exec's span
