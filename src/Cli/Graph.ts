@@ -129,6 +129,10 @@ export const svg = (tree: ProgressTree.Tree, now: number): string => {
       `<text x="${gx}" y="${height - 14}" text-anchor="middle" fill="#52606d">${xml(Progress.duration(t - t0))}</text>`
     )
   }
+  // row backgrounds first: connectors and bars go over them
+  all.forEach((_, i) => {
+    if (i % 2 === 1) parts.push(`<rect x="0" y="${yOf(i)}" width="${width}" height="${rowHeight}" fill="#f7f9fa"/>`)
+  })
   // connectors: tree edges solid, other requesters dashed
   all.forEach((r, i) => {
     const parent = r.node.parent !== undefined ? index.get(r.node.parent) : undefined
@@ -159,7 +163,6 @@ export const svg = (tree: ProgressTree.Tree, now: number): string => {
     const onPath = critical.has(r.node.digest)
     const lx = 10 + r.depth * 14
     const label = TextSafe.clip(TextSafe.sanitize(r.node.description), Math.max(8, Math.floor((labelWidth - lx - 10) / 7.3)))
-    if (i % 2 === 1) parts.push(`<rect x="0" y="${y}" width="${width}" height="${rowHeight}" fill="#f7f9fa"/>`)
     parts.push(
       `<circle cx="${lx + 4}" cy="${y + rowHeight / 2}" r="4" fill="${colors[r.node.status]}"/>`,
       `<text x="${lx + 12}" y="${y + 15}"${onPath ? ` font-weight="bold"` : ""}><title>${xml(r.node.description)}</title>${

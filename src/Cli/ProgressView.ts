@@ -100,7 +100,8 @@ export const open = (io: CliIoShape, settings: Settings): Effect.Effect<View, ne
         fs.mkdirSync(path.dirname(file), { recursive: true })
         fs.writeFileSync(file, Graph.svg(tree, Date.now()))
       }).pipe(
-        Effect.zipRight(io.stderr(`Graph of the run saved to "${settings.graph}".\n`)),
+        // -q: only the result and errors
+        Effect.zipRight(settings.level === "quiet" ? Effect.void : io.stderr(`Graph of the run saved to "${settings.graph}".\n`)),
         Effect.catchAll((e) => io.stderr(`Error: cannot write the graph to ${file}: ${String(e.error)}\n`))
       )
     })
