@@ -145,13 +145,16 @@ const main = async () => {
     const [, genMs] = await time(async () => generate(src))
     const input = digestTree(src)
     out(`input: ${input.files} files, ${(input.bytes / 1048576).toFixed(1)} MiB, generated in ${fmt(genMs)}`)
+    // the tree just written is flushed to disk first, so that neither side pays for that flush
+    await run("sync")
 
     // dirk: host → container (withDirectory + exec) → export, through Dagger's client and `dirk run`
     const dirkOut = path.join(tmp, "dirk-out")
     const [phases, dirkTotal] = await time(() => runDirk(src, dirkOut, path.join(tmp, "state")))
     const dirkResult = digestTree(dirkOut)
 
-    // docker: create, cp in, start (the same `true`), cp out
+    // docker: create, cp in, start (the same `true`), cp out (after dirk's writes are flushed too)
+    await run("sync")
     const dockerOut = path.join(tmp, "docker-out")
     fs.mkdirSync(dockerOut)
     const [, createMs] = await time(async () => {

@@ -217,6 +217,7 @@ export const make = (rules: ReadonlyArray<Rule>, options: Options = {}): {
     run,
     runTerminal: () => unsupported("terminals"),
     start: () => unsupported("services"),
+    setCpuShares: () => Effect.void,
     createNetwork: () => unsupported("services (networks)"),
     putArchives: (image, puts) =>
       Effect.sync(() => {

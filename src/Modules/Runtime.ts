@@ -409,7 +409,9 @@ export const workerSpec = (
   tmpfs: ["/tmp"],
   network: "none",
   commit: false,
-  labels: { "dirk.module": options.moduleName }
+  labels: { "dirk.module": options.moduleName },
+  // a spare warms up on idle CPU only, so that it never slows the pipelines running meanwhile
+  ...(options.warmup === true ? { cpuShares: 2 } : {})
 })
 
 /**

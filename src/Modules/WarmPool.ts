@@ -86,6 +86,8 @@ const SPARE = "(spare)"
 
 interface Entry {
   key: string
+  /** The container's id (once created). */
+  readonly created: { id: string | undefined }
   readonly dir: string
   readonly src: string
   readonly fiber: Fiber.RuntimeFiber<RunResult, ContainerError>
@@ -158,12 +160,22 @@ export const make = (
           while (logBytes > 64 * 1024 && log.length > 1) logBytes -= Buffer.byteLength(log.shift()!)
         }
         // interruptible whatever the caller's region: the pool stops it when it is idle or the engine ends
-        const fiber = yield* Effect.forkIn(Effect.interruptible(runtime.run({ ...spec(dirs), onOutput })), scope)
+        const created: { id: string | undefined } = { id: undefined }
+        const onCreated = (id: string) => {
+          created.id = id
+        }
+        const fiber = yield* Effect.forkIn(Effect.interruptible(runtime.run({ ...spec(dirs), onOutput, onCreated })), scope)
         const cleanup = Fiber.interrupt(fiber).pipe(Effect.zipRight(Effect.sync(() => removeDirs(dirs))))
-        return yield* ready(key, dirs, fiber, log).pipe(Effect.onInterrupt(() => cleanup), Effect.tapError(() => cleanup))
+        return yield* ready(key, dirs, fiber, log, created).pipe(Effect.onInterrupt(() => cleanup), Effect.tapError(() => cleanup))
       })
 
-    const ready = (key: string, dirs: Dirs, fiber: Fiber.RuntimeFiber<RunResult, ContainerError>, log: Array<string>) =>
+    const ready = (
+      key: string,
+      dirs: Dirs,
+      fiber: Fiber.RuntimeFiber<RunResult, ContainerError>,
+      log: Array<string>,
+      created: { id: string | undefined }
+    ) =>
       Effect.gen(function*() {
         const dir = dirs.run
         // ready: the runner wrote its pid after listening on the control socket
@@ -189,7 +201,7 @@ export const make = (
           s.once("connect", () => resume(Effect.succeed(s)))
           s.once("error", (e) => resume(Effect.fail(fail(key, `control socket: ${e.message}`))))
         })
-        const entry: Entry = { key, dir, src: dirs.src, fiber, socket, pending: new Map(), log, busy: true, dead: false, lastUsed: Date.now() }
+        const entry: Entry = { key, created, dir, src: dirs.src, fiber, socket, pending: new Map(), log, busy: true, dead: false, lastUsed: Date.now() }
         Protocol.onJsonLines<{ id: string; error?: string | null; output: string }>(socket, (r) => {
           const d = entry.pending.get(r.id)
           entry.pending.delete(r.id)
@@ -289,6 +301,8 @@ export const make = (
         }
         e.key = key
         e.busy = true
+        // the spare warmed up on idle CPU only (`Launch.spec` gave it the least weight): it serves at full weight now
+        if (e.created.id !== undefined) yield* runtime.setCpuShares(e.created.id, 1024).pipe(Effect.ignore)
         return Option.some(e)
       })
 

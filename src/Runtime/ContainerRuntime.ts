@@ -108,6 +108,10 @@ export interface RunSpec {
   readonly extraHosts?: ReadonlyArray<string>
   /** Commit the container's filesystem to a new image after it exits. */
   readonly commit: boolean
+  /** Relative CPU weight of the container (Docker's `CpuShares`, default 1024): 2 runs it only on idle CPU. */
+  readonly cpuShares?: number
+  /** Called with the container's id once it is created. */
+  readonly onCreated?: (containerId: string) => void
   /** Applied to what a started container (a service) printed before it is shown (`RunningContainer.logs`). */
   readonly redact?: (text: string) => string
   /** Put into the container's filesystem, in order, after it is created and before it starts. */
@@ -310,6 +314,8 @@ export class ContainerRuntime extends Context.Tag("dirk/Runtime/ContainerRuntime
   readonly removeImage: (imageId: string) => Effect.Effect<void, ContainerError>
   /** The size in bytes of an image with its parents (Docker's `Size`), or `None` when it is not in the store. */
   readonly imageSize: (imageId: string) => Effect.Effect<Option.Option<number>, ContainerError>
+  /** Changes the CPU weight of a running container (see `RunSpec.cpuShares`). */
+  readonly setCpuShares: (containerId: string, shares: number) => Effect.Effect<void, ContainerError>
 }>() {}
 
 /**
@@ -336,6 +342,7 @@ export const layerTest = (impl: Partial<ContainerRuntime["Type"]>): Layer.Layer<
     reapOrphans: () => Effect.void,
     initLayerPaths: () => Effect.succeed([]),
     imageSize: () => Effect.succeed(Option.some(0)),
+    setCpuShares: () => Effect.void,
     removeImage: () => Effect.void,
     ...impl
   })

@@ -494,6 +494,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       OpenStdin: o.stdin,
       StdinOnce: o.stdin,
       HostConfig: {
+        ...(spec.cpuShares !== undefined ? { CpuShares: spec.cpuShares } : {}),
         Binds: spec.binds.map((bind) =>
           `${bind.source}:${bind.target}:${bind.readOnly ? "ro" : "rw"}${bind.volume !== undefined ? ",nocopy" : ""}`
         ),
@@ -645,6 +646,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       return yield* Effect.scoped(Effect.gen(function*() {
         const container = yield* createContainer(containerOptions(spec, { tty: false, stdin: withStdin }))
         const id = container.id
+        spec.onCreated?.(id)
         if (spec.archives !== undefined) yield* putAll(container, spec.image, spec.archives)
 
         // Attach before start, so that no output is lost.
@@ -1147,6 +1149,12 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
     const imageSize = (imageId: string) =>
       Effect.map(inspectImage(imageId), Option.map((info) => info.Size))
 
+    const setCpuShares = (containerId: string, shares: number) =>
+      call(
+        { reason: "RunFailed", detail: `updating the CPU shares of container ${containerId}`, containerId },
+        (signal) => docker.getContainer(containerId).update({ CpuShares: shares, abortSignal: signal })
+      ).pipe(Effect.asVoid)
+
     // Containers of this engine never outlive it (images do: they are the cache).
     yield* Effect.addFinalizer(() =>
       removeLabelled(true, owner).pipe(Effect.timeout("30 seconds"), Effect.ignore)
@@ -1197,6 +1205,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       cleanup,
       reapOrphans,
       imageSize,
+      setCpuShares,
       removeImage,
       initLayerPaths
     })

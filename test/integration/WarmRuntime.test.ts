@@ -97,12 +97,18 @@ describe("warm module runtimes", () => {
     expect((await dirk(["engine", "start"], { stateDir, env })).code).toBe(0)
     await waitFor("the spare runner", () => spareReady(stateDir))
     expect(runners(stateDir, "(spare)")).toHaveLength(1)
+    // it warms up on idle CPU only, and serves at full weight once given to a module
+    const [spare] = runners(stateDir, "(spare)")
+    const cpuShares = (id: string) =>
+      Number(execFileSync("docker", ["inspect", "-f", "{{.HostConfig.CpuShares}}", id], { encoding: "utf8" }).trim())
+    expect(cpuShares(spare!)).toBe(2)
 
     const first = await dirk(["call", "-q", "-m", module, "count"], { stateDir, env })
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout).toBe("1")
     // no runner was started for the module: the spare serves it, and keeps its state between calls
     expect(runners(stateDir)).toEqual([])
+    expect(cpuShares(spare!)).toBe(1024)
     expect((await dirk(["call", "-q", "-m", module, "count"], { stateDir, env })).stdout).toBe("2")
     // a new spare follows, and takes the next module: one with npm dependencies (a local package, no registry)
     await waitFor("a second spare runner", () => runners(stateDir, "(spare)").length === 2 && spareReady(stateDir))
