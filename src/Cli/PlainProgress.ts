@@ -59,8 +59,9 @@ export const make = (
     const node = tree.nodes.get(event.digest)!
     let out = lines.map((l) => outputLine(node.description, l)).join("")
     if (event.phase === "output") return out
-    // an op served from memory ("end" with no "start" in this session): only with -v
-    if (event.phase === "end" && !startedBefore && level === "default") return out
+    // an op served from memory ("end" with no "start" in this session): only with -v, unless it is what the request
+    // itself asked for (no parent), so that a cached result still says so
+    if (event.phase === "end" && !startedBefore && level === "default" && event.parent !== undefined) return out
     let line = Progress.render({ ...event, description: TextSafe.sanitize(event.description) }, {
       explainCache: options.explainCache === true
     })

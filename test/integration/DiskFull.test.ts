@@ -24,7 +24,16 @@ beforeAll(() => {
 
 afterAll(async () => {
   await stopDaemon(stateDir)
-  execFileSync("umount", [mount])
+  // what the engine's containers bound from the state dir may take Docker a moment to let go of on a busy machine
+  for (let i = 0; ; i++) {
+    try {
+      execFileSync("umount", [mount], { stdio: "pipe" })
+      break
+    } catch (e) {
+      if (i >= 60) throw e
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  }
   fs.rmSync(mount, { recursive: true, force: true })
   fs.rmSync(hostRoot, { recursive: true, force: true })
 })

@@ -97,6 +97,9 @@ describe("PlainProgress", () => {
         "dirk │ ✔ exec npm test  1.2s\n"
     )
     assert.include(run("verbose"), "dirk │ ● from busybox  cached\n")
+    // what the request itself asked for (no parent), served from memory: shown at the default level too
+    const top = PlainProgress.make(ProgressTree.make(0), { level: "default" })
+    assert.strictEqual(top(ev({ digest: "t", phase: "end", description: "exec make", cached: true }), 0), "dirk │ ● exec make  cached\n")
     assert.include(run("debug"), "dirk │ ● from busybox  cached  [m ← e1]\n")
     assert.strictEqual(run("quiet"), "")
   })
