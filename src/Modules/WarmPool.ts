@@ -88,8 +88,7 @@ interface Entry {
   key: string
   /** The container's id (once created). */
   readonly created: { id: string | undefined }
-  readonly dir: string
-  readonly src: string
+  readonly dirs: Dirs
   readonly fiber: Fiber.RuntimeFiber<RunResult, ContainerError>
   readonly socket: net.Socket
   readonly pending: Map<string, Deferred.Deferred<Reply, QueryError>>
@@ -99,8 +98,8 @@ interface Entry {
   lastUsed: number
 }
 
-const removeDirs = (dirs: { readonly run?: string; readonly dir?: string; readonly src: string }): void => {
-  for (const d of [dirs.run ?? dirs.dir, dirs.src]) if (d !== undefined) fs.rmSync(d, { recursive: true, force: true })
+const removeDirs = (dirs: Dirs): void => {
+  for (const d of [dirs.run, dirs.src]) fs.rmSync(d, { recursive: true, force: true })
 }
 
 const tailOf = (log: ReadonlyArray<string>, lines = 30): string => log.join("").trimEnd().split("\n").slice(-lines).join("\n")
@@ -131,7 +130,7 @@ export const make = (
         if (i >= 0) entries.splice(i, 1)
         e.socket.destroy()
         yield* Fiber.interrupt(e.fiber)
-        yield* Effect.sync(() => removeDirs(e))
+        yield* Effect.sync(() => removeDirs(e.dirs))
       })
 
     yield* Effect.addFinalizer(() => Effect.forEach([...entries], stop, { discard: true, concurrency: "unbounded" }))
@@ -201,7 +200,7 @@ export const make = (
           s.once("connect", () => resume(Effect.succeed(s)))
           s.once("error", (e) => resume(Effect.fail(fail(key, `control socket: ${e.message}`))))
         })
-        const entry: Entry = { key, created, dir, src: dirs.src, fiber, socket, pending: new Map(), log, busy: true, dead: false, lastUsed: Date.now() }
+        const entry: Entry = { key, created, dirs, fiber, socket, pending: new Map(), log, busy: true, dead: false, lastUsed: Date.now() }
         Protocol.onJsonLines<{ id: string; error?: string | null; output: string }>(socket, (r) => {
           const d = entry.pending.get(r.id)
           entry.pending.delete(r.id)
@@ -294,7 +293,7 @@ export const make = (
         const e = exit.value
         if (e.dead || e.busy) return Option.none()
         try {
-          fill(e.src)
+          fill(e.dirs.src)
         } catch {
           yield* stop(e)
           return Option.none()
@@ -346,7 +345,7 @@ export const make = (
             )
           )
         )
-      ).pipe(Effect.map((e): Worker => ({ dir: e.dir, send: sendOn(e) })))
+      ).pipe(Effect.map((e): Worker => ({ dir: e.dirs.run, send: sendOn(e) })))
 
     return {
       acquire,

@@ -530,6 +530,28 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       return file
     })
 
+    /** Creates the named volumes `spec` binds (when they do not exist yet). */
+    const ensureVolumes = (spec: RunSpec) =>
+      Effect.forEach(spec.binds, (bind) => (bind.volume !== undefined ? ensureVolume(bind.source, bind.volume) : Effect.void), {
+        discard: true
+      })
+
+    /**
+     * Splits an attached (multiplexed) stream into stdout and stderr, kept and passed to `spec.onOutput` as they
+     * arrive; `ended` resolves when the stream is done.
+     */
+    const demux = (stream: Duplex, spec: RunSpec) => {
+      const stdout = collector((chunk) => spec.onOutput?.("stdout", chunk))
+      const stderr = collector((chunk) => spec.onOutput?.("stderr", chunk))
+      const ended = new Promise<void>((resolve) => {
+        stream.once("end", () => resolve())
+        stream.once("close", () => resolve())
+        stream.on("error", () => resolve())
+      })
+      docker.modem.demuxStream(stream, stdout.sink, stderr.sink)
+      return { stdout, stderr, ended }
+    }
+
     /**
      * Runs a command with secret variables: the container's PID 1 is the pause program (bound at `pauseTarget`, in
      * the container's /dev tmpfs, so not in its filesystem), and the command runs as a Docker exec whose environment
@@ -573,14 +595,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
             exec.start({ hijack: true, stdin: withStdin }) as Promise<Duplex>),
           (attached) => Effect.sync(() => attached.destroy())
         )
-        const stdout = collector((chunk) => spec.onOutput?.("stdout", chunk))
-        const stderr = collector((chunk) => spec.onOutput?.("stderr", chunk))
-        const ended = new Promise<void>((resolve) => {
-          stream.once("end", () => resolve())
-          stream.once("close", () => resolve())
-          stream.on("error", () => resolve())
-        })
-        docker.modem.demuxStream(stream, stdout.sink, stderr.sink)
+        const { stdout, stderr, ended } = demux(stream as Duplex, spec)
         if (spec.stdin !== undefined) {
           const input = spec.stdin
           yield* Effect.sync(() => {
@@ -627,21 +642,14 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       }))
 
     const run = Effect.fn("ContainerRuntime.run")(function*(spec: RunSpec) {
-      if (spec.secretEnv !== undefined && spec.secretEnv.length > 0) {
-        yield* Effect.forEach(spec.binds, (bind) => (bind.volume !== undefined ? ensureVolume(bind.source, bind.volume) : Effect.void), {
-          discard: true
-        })
-        return yield* runViaExec(spec)
-      }
+      yield* ensureVolumes(spec)
+      if (spec.secretEnv !== undefined && spec.secretEnv.length > 0) return yield* runViaExec(spec)
       const withStdin = spec.stdin !== undefined
       const ctx = (detail: string, containerId: string): CallContext => ({
         reason: "RunFailed",
         detail,
         image: spec.image,
         containerId
-      })
-      yield* Effect.forEach(spec.binds, (bind) => (bind.volume !== undefined ? ensureVolume(bind.source, bind.volume) : Effect.void), {
-        discard: true
       })
       return yield* Effect.scoped(Effect.gen(function*() {
         const container = yield* createContainer(containerOptions(spec, { tty: false, stdin: withStdin }))
@@ -655,14 +663,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
             container.attach({ stream: true, stdout: true, stderr: true, stdin: withStdin, hijack: withStdin })),
           (attached) => Effect.sync(() => (attached as Duplex).destroy())
         )
-        const stdout = collector((chunk) => spec.onOutput?.("stdout", chunk))
-        const stderr = collector((chunk) => spec.onOutput?.("stderr", chunk))
-        const ended = new Promise<void>((resolve) => {
-          stream.once("end", () => resolve())
-          stream.once("close", () => resolve())
-          stream.on("error", () => resolve())
-        })
-        docker.modem.demuxStream(stream, stdout.sink, stderr.sink)
+        const { stdout, stderr, ended } = demux(stream as Duplex, spec)
 
         const started = yield* call(ctx(`starting container ${id}`, id), (signal) =>
           container.start({ abortSignal: signal })).pipe(
@@ -738,9 +739,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
 
     const start = (spec: RunSpec) =>
       Effect.gen(function*() {
-        yield* Effect.forEach(spec.binds, (bind) => (bind.volume !== undefined ? ensureVolume(bind.source, bind.volume) : Effect.void), {
-          discard: true
-        })
+        yield* ensureVolumes(spec)
         // a service is never committed: its secret variables can be in its environment
         const container = yield* createContainer(containerOptions(spec, { tty: false, stdin: false, withSecrets: true }))
         // a service is removed (killed first) before its scope is done closing, not in the background: whoever ends
@@ -812,9 +811,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       spec: RunSpec,
       attach: (containerId: string) => Effect.Effect<void>
     ) {
-      yield* Effect.forEach(spec.binds, (bind) => (bind.volume !== undefined ? ensureVolume(bind.source, bind.volume) : Effect.void), {
-        discard: true
-      })
+      yield* ensureVolumes(spec)
       return yield* Effect.scoped(Effect.gen(function*() {
         const container = yield* createContainer(containerOptions(spec, { tty: true, stdin: true, withSecrets: true }))
         const id = container.id
