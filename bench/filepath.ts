@@ -4,7 +4,8 @@
  *
  *   npx tsx bench/filepath.ts            (or: npm run bench:filepath)
  *
- * Env: DIRK_BENCH_MB (default 200), DIRK_BENCH_FILES (default 10000), DIRK_BENCH_KEEP=1 keeps the temp dir.
+ * Env: DIRK_BENCH_MB (default 200), DIRK_BENCH_FILES (default 10000), DIRK_BENCH_ROUNDS (default 3),
+ * DIRK_BENCH_KEEP=1 keeps the temp dir.
  * See bench/README.md for what is measured and why.
  */
 import { execFile, spawn } from "node:child_process"
@@ -129,6 +130,17 @@ const docker = (...args: Array<string>) => run("docker", args, { maxBuffer: 16 *
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(9)
 
+const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+interface Round {
+  readonly dirk: { readonly in: number; readonly out: number; readonly from: number; readonly total: number }
+  readonly docker: { readonly in: number; readonly out: number; readonly cpIn: number; readonly start: number }
+}
+
 const main = async () => {
   if (!fs.existsSync(path.join(root, "dist/dirk.mjs"))) {
     out("building dist/dirk.mjs (npm run build) ...")
@@ -137,58 +149,96 @@ const main = async () => {
   await docker("image", "inspect", image).catch(() => {
     throw new Error(`image ${image} is missing: run bash scripts/setup.sh`)
   })
+  const rounds = Math.max(1, Number(process.env.DIRK_BENCH_ROUNDS ?? 3))
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-bench-"))
-  let container: string | undefined
+  const containers: Array<string> = []
+  const states: Array<string> = []
   try {
     const src = path.join(tmp, "src")
     fs.mkdirSync(src)
     const [, genMs] = await time(async () => generate(src))
     const input = digestTree(src)
     out(`input: ${input.files} files, ${(input.bytes / 1048576).toFixed(1)} MiB, generated in ${fmt(genMs)}`)
-    // the tree just written is flushed to disk first, so that neither side pays for that flush
-    await run("sync")
-
-    // dirk: host → container (withDirectory + exec) → export, through Dagger's client and `dirk run`
-    const dirkOut = path.join(tmp, "dirk-out")
-    const [phases, dirkTotal] = await time(() => runDirk(src, dirkOut, path.join(tmp, "state")))
-    const dirkResult = digestTree(dirkOut)
-
-    // docker: create, cp in, start (the same `true`), cp out (after dirk's writes are flushed too)
-    await run("sync")
-    const dockerOut = path.join(tmp, "docker-out")
-    fs.mkdirSync(dockerOut)
-    const [, createMs] = await time(async () => {
-      container = await docker("create", "--label", "dirk.bench=1", image, "true")
-    })
-    const [, cpInMs] = await time(() => docker("cp", `${src}/.`, `${container}:/data`))
-    const [, startMs] = await time(() => docker("start", "-a", container!))
-    const [, cpOutMs] = await time(() => docker("cp", `${container}:/data/.`, dockerOut))
-    const dockerResult = digestTree(dockerOut)
-
-    const dockerIn = createMs + cpInMs + startMs
-    const dirkIn = phases.in
-    out("")
-    out("phase                          dirk     docker    dirk/docker")
-    out(`into the container        ${fmt(dirkIn)}  ${fmt(dockerIn)}    ${(dirkIn / dockerIn).toFixed(2)}x`)
-    out(`back to the host          ${fmt(phases.out)}  ${fmt(cpOutMs)}    ${(phases.out / cpOutMs).toFixed(2)}x`)
-    out(`both ways                 ${fmt(dirkIn + phases.out)}  ${fmt(dockerIn + cpOutMs)}    ${((dirkIn + phases.out) / (dockerIn + cpOutMs)).toFixed(2)}x`)
-    out("")
-    out(`dirk details: image from ${fmt(phases.from)}, whole \`dirk run\` (engine start, session, client) ${fmt(dirkTotal)}`)
-    out(`docker details: create ${fmt(createMs)}, cp in ${fmt(cpInMs)}, start ${fmt(startMs)}, cp out ${fmt(cpOutMs)}`)
-    out("")
     let ok = true
-    for (const [name, r] of [["dirk", dirkResult], ["docker", dockerResult]] as const) {
+    const check = (name: string, dir: string) => {
+      const r = digestTree(dir)
       const same = r.files === input.files && r.bytes === input.bytes && r.digest === input.digest
-      ok &&= same
-      out(`${name} export: ${r.files} files, digest ${r.digest.slice(0, 16)}… ${same ? "= input" : "DIFFERS from the input"}`)
+      if (!same) {
+        ok = false
+        out(`${name} export: ${r.files} files, digest ${r.digest.slice(0, 16)}… DIFFERS from the input`)
+      }
+      fs.rmSync(dir, { recursive: true, force: true })
     }
-    out(`target: both ways <= 2x docker: ${(dirkIn + phases.out) / (dockerIn + cpOutMs) <= 2 ? "met" : "NOT met"}`)
+
+    // dirk: host → container (withDirectory + exec) → export, through Dagger's client and `dirk run`, on a fresh
+    // state dir (no cache); its engine is stopped and its images removed after the round
+    const dirkSide = async (i: number): Promise<Round["dirk"]> => {
+      const state = path.join(tmp, `state-${i}`)
+      states.push(state)
+      const dest = path.join(tmp, `dirk-out-${i}`)
+      const [phases, total] = await time(() => runDirk(src, dest, state))
+      check(`dirk (round ${i})`, dest)
+      await stopEngineAt(state)
+      removeCachedImages(state)
+      return { in: phases.in, out: phases.out, from: phases.from, total }
+    }
+    // docker: create, cp in, start (the same `true`), cp out
+    const dockerSide = async (i: number): Promise<Round["docker"]> => {
+      const dest = path.join(tmp, `docker-out-${i}`)
+      fs.mkdirSync(dest)
+      const [container, createMs] = await time(() => docker("create", "--label", "dirk.bench=1", image, "true"))
+      containers.push(container)
+      const [, cpIn] = await time(() => docker("cp", `${src}/.`, `${container}:/data`))
+      const [, start] = await time(() => docker("start", "-a", container))
+      const [, cpOut] = await time(() => docker("cp", `${container}:/data/.`, dest))
+      check(`docker (round ${i})`, dest)
+      await docker("rm", "-f", container)
+      return { in: createMs + cpIn + start, out: cpOut, cpIn, start }
+    }
+
+    // The machine's disk speed drifts from minute to minute: the sides alternate (dirk first in odd rounds, docker
+    // first in even ones), each after a `sync` (neither pays for the other's flush), and the medians are compared.
+    out("")
+    out("round   dirk in    out      docker in  out      both ways")
+    const done: Array<Round> = []
+    for (let i = 1; i <= rounds; i++) {
+      let d: Round["dirk"] | undefined
+      let k: Round["docker"] | undefined
+      for (const side of i % 2 === 1 ? ["dirk", "docker"] : ["docker", "dirk"]) {
+        await run("sync")
+        if (side === "dirk") d = await dirkSide(i)
+        else k = await dockerSide(i)
+      }
+      done.push({ dirk: d!, docker: k! })
+      out(`${String(i).padEnd(6)}${fmt(d!.in)}${fmt(d!.out)}  ${fmt(k!.in)}${fmt(k!.out)}    ${((d!.in + d!.out) / (k!.in + k!.out)).toFixed(2)}x`)
+    }
+
+    const m = (f: (r: Round) => number) => median(done.map(f))
+    const dirkIn = m((r) => r.dirk.in)
+    const dirkOut = m((r) => r.dirk.out)
+    const dirkBoth = m((r) => r.dirk.in + r.dirk.out)
+    const dockerIn = m((r) => r.docker.in)
+    const dockerOut = m((r) => r.docker.out)
+    const dockerBoth = m((r) => r.docker.in + r.docker.out)
+    out("")
+    out(`medians of ${rounds} round(s)        dirk     docker    dirk/docker`)
+    out(`into the container        ${fmt(dirkIn)}  ${fmt(dockerIn)}    ${(dirkIn / dockerIn).toFixed(2)}x`)
+    out(`back to the host          ${fmt(dirkOut)}  ${fmt(dockerOut)}    ${(dirkOut / dockerOut).toFixed(2)}x`)
+    out(`both ways                 ${fmt(dirkBoth)}  ${fmt(dockerBoth)}    ${(dirkBoth / dockerBoth).toFixed(2)}x`)
+    out("")
+    out(`dirk details: image from ${fmt(m((r) => r.dirk.from))}, whole \`dirk run\` (engine start, session, client) ${fmt(m((r) => r.dirk.total))}`)
+    out(`docker details: cp in ${fmt(m((r) => r.docker.cpIn))}, start ${fmt(m((r) => r.docker.start))}, cp out ${fmt(dockerOut)}`)
+    out("")
+    out(`exports: ${ok ? `all ${2 * rounds} equal the input (${input.files} files, digest ${input.digest.slice(0, 16)}…)` : "SOME DIFFER from the input"}`)
+    out(`target: both ways <= 2x docker: ${dirkBoth / dockerBoth <= 2 ? "met" : "NOT met"}`)
     if (!ok) process.exitCode = 1
   } finally {
-    if (container !== undefined) await docker("rm", "-f", container).catch(() => undefined)
-    // the engine daemon `dirk run` started on the fly, and the images it kept for its cache
-    await stopEngineAt(path.join(tmp, "state"))
-    removeCachedImages(path.join(tmp, "state"))
+    for (const c of containers) await docker("rm", "-f", c).catch(() => undefined)
+    // the engine daemons `dirk run` started on the fly, and the images they kept for their cache
+    for (const state of states) {
+      await stopEngineAt(state)
+      removeCachedImages(state)
+    }
     if (process.env.DIRK_BENCH_KEEP !== "1") fs.rmSync(tmp, { recursive: true, force: true })
     else out(`kept ${tmp}`)
   }

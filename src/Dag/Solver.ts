@@ -569,7 +569,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           ? undefined
           : { owner, newDirs: yield* Owners.newDirs(ownerDeps, op.input, a) }
         const items = yield* FileActions.tarItems(a, source, owned)
-        return { path: "/", tar: () => Tar.pack(items) }
+        return { path: "/", tar: () => Tar.pack(items), layer: Tar.layerInfo(items) }
       })
 
     /** Host trees streamed from the host must not have changed while they were read. */
@@ -624,9 +624,10 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
 
     /**
      * An exec whose rootfs is an ImageFile op that is neither cached nor being made (the usual `withDirectory` then
-     * `withExec`) gets its files put into its own container before it starts, instead of into an image committed
-     * first: one commit (a read and a write of what was copied) fewer. The ImageFile op itself is then not cached;
-     * something else that needs it makes it. Removals need an image of their own: no fusing then.
+     * `withExec`) gets that op's files with its own run: the runtime adds them to the exec's image as a layer (the
+     * Docker runtime: `docker load`, the files written once), or, where a layer cannot hold them, puts them into the
+     * exec's own container before it starts (one commit fewer than an image committed first). The ImageFile op itself
+     * is then not cached; something else that needs it makes it. Removals need an image of their own: no fusing then.
      */
     const fusedRootfs = (op: ExecOp) =>
       Effect.gen(function*() {

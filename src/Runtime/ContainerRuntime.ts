@@ -114,7 +114,10 @@ export interface RunSpec {
   readonly onCreated?: (containerId: string) => void
   /** Applied to what a started container (a service) printed before it is shown (`RunningContainer.logs`). */
   readonly redact?: (text: string) => string
-  /** Put into the container's filesystem, in order, after it is created and before it starts. */
+  /**
+   * Added to the run's filesystem, in order, before it starts: as a layer of its image (as `putArchives` does), or
+   * put into the container after it is created.
+   */
   readonly archives?: ReadonlyArray<ArchivePut>
   /** Labels added to the container (the runtime always adds its own `dirk.*` labels too). */
   readonly labels?: Readonly<Record<string, string>>
@@ -184,6 +187,13 @@ export interface ArchivePut {
   readonly path: string
   /** Produces a fresh tar stream (it may be called more than once on retries). */
   readonly tar: () => Readable
+  /**
+   * What the runtime needs to add the archive to an image as a layer of its own instead of extracting it into a
+   * container (the Docker runtime then writes the files once, where a container and its commit write them twice):
+   * the exact byte length of `tar()`'s stream (its end-of-archive blocks included) and its entry names (relative to
+   * `path`, without a trailing `/`). Without it, the archive goes into a container.
+   */
+  readonly layer?: { readonly size: number; readonly names: ReadonlyArray<string> }
 }
 
 /**
@@ -264,7 +274,11 @@ export class ContainerRuntime extends Context.Tag("dirk/Runtime/ContainerRuntime
    * when the scope closes.
    */
   readonly createNetwork: (name: string, labels: Readonly<Record<string, string>>) => Effect.Effect<NetworkInfo, ContainerError, Scope.Scope>
-  /** Puts archives into a created (never started) container of `image` and commits it; returns the new image id. */
+  /**
+   * Adds archives to `image`, in order, and returns the new image id: as one new layer when every put tells its size
+   * (`ArchivePut.layer`) and the image's parents of its entries are directories, else extracted into a created
+   * (never started) container of `image` that is then committed.
+   */
   readonly putArchives: (image: string, puts: ReadonlyArray<ArchivePut>) => Effect.Effect<string, ContainerError>
   /**
    * Reads `path` of `image` as a tar stream (the entry names start with the basename of `path`; with a trailing `/`,

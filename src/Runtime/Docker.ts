@@ -8,12 +8,13 @@
  */
 import Dockerode from "dockerode"
 import { Config, ConfigError, Context, Deferred, Effect, Exit, FiberSet, Layer, Option, Ref, Schedule } from "effect"
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as posix from "node:path/posix"
 import type { Duplex, Readable } from "node:stream"
 import { Writable } from "node:stream"
+import * as TarStream from "tar-stream"
 import {
   type ArchivePut,
   type BuildSpec,
@@ -32,6 +33,7 @@ import {
 import * as DockerBuild from "./internal/dockerBuild.js"
 import * as DockerErrors from "./internal/dockerErrors.js"
 import * as Pause from "./internal/Pause.js"
+import * as ImageLayer from "./internal/imageLayer.js"
 import * as Tar from "./internal/tar.js"
 import * as Registry from "./Registry.js"
 
@@ -641,8 +643,9 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         return result
       }))
 
-    const run = Effect.fn("ContainerRuntime.run")(function*(spec: RunSpec) {
-      yield* ensureVolumes(spec)
+    const run = Effect.fn("ContainerRuntime.run")(function*(given: RunSpec) {
+      yield* ensureVolumes(given)
+      const spec = yield* layered(given)
       if (spec.secretEnv !== undefined && spec.secretEnv.length > 0) return yield* runViaExec(spec)
       const withStdin = spec.stdin !== undefined
       const ctx = (detail: string, containerId: string): CallContext => ({
@@ -873,8 +876,130 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         )
       }, { discard: true })
 
+    /**
+     * The first entry of `path`'s archive in `container` (its own header: Docker does not follow a symlink at the
+     * last component), or None when nothing is there. Only the first header is read.
+     */
+    const firstHeader = (container: Dockerode.Container, image: string, path: string) =>
+      Effect.scoped(Effect.gen(function*() {
+        const tar = yield* Effect.acquireRelease(
+          call(
+            { reason: "ArchiveFailed", detail: `reading ${path} from ${image}`, image, containerId: container.id },
+            (signal) => container.getArchive({ path, abortSignal: signal }) as Promise<Readable>
+          ),
+          (stream) => Effect.sync(() => stream.destroy())
+        ).pipe(Effect.map(Option.some), Effect.catchIf(isStatus(404), () => Effect.succeedNone))
+        if (Option.isNone(tar)) return Option.none<TarStream.Header>()
+        return yield* Effect.async<Option.Option<TarStream.Header>, ContainerError>((resume) => {
+          const extract = TarStream.extract()
+          let done = false
+          const settle = (r: Effect.Effect<Option.Option<TarStream.Header>, ContainerError>) => {
+            if (done) return
+            done = true
+            resume(r)
+            extract.destroy()
+          }
+          const failed = (e: unknown) =>
+            settle(Effect.fail(new ContainerError({ reason: "ArchiveFailed", detail: `reading ${path} from ${image}: ${String(e)}`, image, cause: e })))
+          extract.on("entry", (header) => settle(Effect.succeed(Option.some(header))))
+          extract.on("finish", () => settle(Effect.succeed(Option.none())))
+          extract.on("error", failed)
+          tar.value.on("error", failed)
+          tar.value.pipe(extract)
+          return Effect.sync(() => extract.destroy())
+        })
+      }))
+
+    /** Set after Docker refused an image archive: the layer path is not tried again. */
+    let layersRefused = process.env.DIRK_LAYER_LOAD === "0"
+
+    /**
+     * Adds `puts` to `image` as one new layer (`docker load`, see internal/layer.ts), or None when they cannot be a
+     * layer (no sizes, a parent in the image that is not a directory) or Docker does not take the
+     * archive: the caller extracts them into a container then.
+     */
+    const layerImage = (image: string, puts: ReadonlyArray<ArchivePut>): Effect.Effect<Option.Option<string>, ContainerError> =>
+      Effect.gen(function*() {
+        if (layersRefused || puts.length === 0) return Option.none()
+        const parts: Array<ImageLayer.Part> = []
+        const names: Array<string> = []
+        for (const put of puts) {
+          if (put.layer === undefined || posix.resolve("/", put.path) !== "/") return Option.none()
+          parts.push({ tar: put.tar, size: put.layer.size })
+          for (const n of put.layer.names) names.push(n)
+        }
+        const info = yield* inspectImage(image)
+        if (Option.isNone(info)) return yield* new ContainerError({ reason: "ImageNotFound", detail: `image ${image} not found`, image })
+        // the image's own parents of the new entries: listed as they are; one that is not a directory: no layer
+        const parents = ImageLayer.parentsOf(names)
+        const dirs: Array<ImageLayer.DirHeader> = []
+        if (parents.length > 0) {
+          const absent = new Set<string>()
+          const ok = yield* Effect.scoped(Effect.gen(function*() {
+            const container = yield* createIdle(image)
+            for (const p of parents) {
+              if (absent.has(posix.dirname(p))) {
+                absent.add(p)
+                continue
+              }
+              const h = yield* firstHeader(container, image, "/" + p)
+              if (Option.isNone(h)) {
+                absent.add(p)
+                continue
+              }
+              if (h.value.type !== "directory") return false
+              dirs.push({ name: p, mode: h.value.mode ?? 0o755, uid: h.value.uid ?? 0, gid: h.value.gid ?? 0, mtime: h.value.mtime ?? new Date(0) })
+            }
+            return true
+          }))
+          if (!ok) return Option.none()
+        }
+        const head = yield* Effect.promise(() => ImageLayer.dirEntries(dirs))
+        const base: ImageLayer.BaseImage = {
+          architecture: info.value.Architecture,
+          os: info.value.Os,
+          variant: (info.value as { Variant?: string }).Variant,
+          config: (info.value.Config ?? {}) as unknown as Record<string, unknown>,
+          diffIds: info.value.RootFS?.Layers ?? []
+        }
+        let config: Buffer | undefined
+        let streamError: unknown
+        const ctx: CallContext = { reason: "ArchiveFailed", detail: `adding a layer to ${image}`, image }
+        const loaded = yield* Effect.gen(function*() {
+          const tar = ImageLayer.loadArchive(base, head, parts, ownLabels, (c) => {
+            config = c
+          })
+          tar.on("error", (e) => {
+            streamError = e
+          })
+          const stream = yield* call(ctx, () => docker.loadImage(tar, { quiet: true }) as Promise<NodeJS.ReadableStream>)
+          yield* followProgress(stream, ctx)
+        }).pipe(Effect.either)
+        if (streamError !== undefined) {
+          return yield* new ContainerError({ ...ctx, detail: `${ctx.detail}: ${String(streamError instanceof Error ? streamError.message : streamError)}`, cause: streamError })
+        }
+        if (loaded._tag === "Left" || config === undefined) {
+          if (loaded._tag === "Left" && loaded.left.reason === "DaemonUnavailable") return yield* loaded.left
+          layersRefused = true
+          yield* Effect.logWarning(
+            `Docker did not load an image layer (${loaded._tag === "Left" ? loaded.left.message : "no configuration"}); files go in through containers from now on`
+          )
+          return Option.none()
+        }
+        const id = "sha256:" + createHash("sha256").update(config).digest("hex")
+        const present = yield* inspectImage(id)
+        if (Option.isNone(present)) {
+          layersRefused = true
+          yield* Effect.logWarning(`Docker loaded an image layer but has no image ${id}; files go in through containers from now on`)
+          return Option.none()
+        }
+        return Option.some(id)
+      }).pipe(Effect.withSpan("ContainerRuntime.layerImage", { attributes: { image } }))
+
     const putArchives = Effect.fn("ContainerRuntime.putArchives")(
       function*(image: string, puts: ReadonlyArray<ArchivePut>) {
+        const added = yield* layerImage(image, puts)
+        if (Option.isSome(added)) return added.value
         return yield* Effect.scoped(Effect.gen(function*() {
           const container = yield* createIdle(image)
           yield* putAll(container, image, puts)
@@ -882,6 +1007,18 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         }))
       }
     )
+
+    /** A run whose archives become a layer of its image when they can (else they go into its container). */
+    const layered = (spec: RunSpec): Effect.Effect<RunSpec, ContainerError> =>
+      spec.archives === undefined
+        ? Effect.succeed(spec)
+        : Effect.map(layerImage(spec.image, spec.archives), Option.match({
+          onNone: () => spec,
+          onSome: (image): RunSpec => {
+            const { archives: _, ...rest } = spec
+            return { ...rest, image }
+          }
+        }))
 
     const getArchive = <A, E>(
       image: string,

@@ -10,6 +10,8 @@ import { ContainerError, ContainerRuntime, type RunSpec } from "../../src/Runtim
 import * as Docker from "../../src/Runtime/Docker.js"
 import * as Support from "../support/docker.js"
 import * as Tar from "../support/tar.js"
+import * as DagTar from "../../src/Dag/internal/Tar.js"
+import type { ArchivePut } from "../../src/Runtime/ContainerRuntime.js"
 
 const owner = Support.testOwner("runtime")
 
@@ -25,6 +27,11 @@ const spec = (args: ReadonlyArray<string>, extra: Partial<RunSpec> = {}): RunSpe
 })
 
 const text = (buffer: Buffer) => buffer.toString("utf8")
+
+const file = (name: string, contents: string): DagTar.Item => ({ type: "file", name, mode: 0o644, mtime: new Date(0), data: Buffer.from(contents) })
+
+/** An archive put that tells its size and names, so that the runtime can add it as a layer. */
+const layerPut = (items: ReadonlyArray<DagTar.Item>): ArchivePut => ({ path: "/", tar: () => DagTar.pack(items), layer: DagTar.layerInfo(items) })
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "dirk-runtime-test-"))),
@@ -258,6 +265,57 @@ layer(Support.layerRuntime(owner), { timeout: "120 seconds", excludeTestServices
         const withFile = yield* runtime.putArchives(scratch, [{ path: "/", tar: () => Tar.pack({ "f.txt": "x" }) }])
         const files = yield* runtime.getArchive(withFile, "/f.txt", Tar.unpack)
         assert.deepStrictEqual(files, { "f.txt": "x" })
+      }))
+
+    it.effect("archives with their sizes become one new layer (loaded, not committed) that keeps the image's parents as they are", () =>
+      Effect.gen(function*() {
+        const runtime = yield* ContainerRuntime
+        const { docker } = yield* Docker.DockerClient
+        const base = yield* Effect.promise(() => docker.getImage(Support.busyboxImage).inspect())
+        const imageId = yield* runtime.putArchives(Support.busyboxImage, [
+          layerPut([file("tmp/a.txt", "in tmp\n"), file("new/deep/b.txt", "deep\n")]),
+          layerPut([file("tmp/c.txt", "second\n")])
+        ])
+        const info = yield* Effect.promise(() => docker.getImage(imageId).inspect())
+        // loaded: one layer more than the base, no parent image (a commit has the base as parent)
+        assert.strictEqual(info.RootFS.Layers?.length, (base.RootFS.Layers?.length ?? 0) + 1)
+        assert.strictEqual(info.Parent, "")
+        assert.strictEqual(info.Config.Labels?.["dirk.engine"], "1")
+        assert.deepStrictEqual(info.Config.Cmd, ["sh"])
+        const script = "cat /tmp/a.txt /tmp/c.txt /new/deep/b.txt; stat -c '%a %u %g' /tmp /new /new/deep; ls /bin/sh"
+        const result = yield* runtime.run(spec(["sh", "-c", script], { image: imageId }))
+        assert.strictEqual(result.exitCode, 0, text(result.stderr))
+        assert.strictEqual(text(result.stdout), "in tmp\nsecond\ndeep\n1777 0 0\n755 0 0\n755 0 0\n/bin/sh\n")
+      }))
+
+    it.effect("a parent that is a symlink in the image is followed (the archive goes into a container then)", () =>
+      Effect.gen(function*() {
+        const runtime = yield* ContainerRuntime
+        const { docker } = yield* Docker.DockerClient
+        const linked = yield* runtime.putArchives(Support.busyboxImage, [
+          layerPut([{ type: "symlink", name: "lnk", linkname: "/tmp", mtime: new Date(0) }, file("keep/x", "x\n")])
+        ])
+        const through = yield* runtime.putArchives(linked, [layerPut([file("lnk/f.txt", "through\n")])])
+        // it went through a container: committed, with the image it was put into as parent
+        const info = yield* Effect.promise(() => docker.getImage(through).inspect())
+        assert.strictEqual(info.Parent, linked)
+        const a = yield* runtime.run(spec(["sh", "-c", "readlink /lnk; cat /tmp/f.txt /keep/x"], { image: through }))
+        assert.strictEqual(text(a.stdout), "/tmp\nthrough\nx\n", text(a.stderr))
+      }))
+
+    it.scoped("a host file that changed while being read fails the layer and leaves no image", () =>
+      Effect.gen(function*() {
+        const runtime = yield* ContainerRuntime
+        const { docker } = yield* Docker.DockerClient
+        const dir = yield* tempDir
+        const abs = path.join(dir, "f.bin")
+        fs.writeFileSync(abs, "short")
+        const items: Array<DagTar.Item> = [{ type: "file", name: "f.bin", mode: 0o644, mtime: new Date(0), abs, size: 4096 }]
+        const before = yield* Effect.promise(() => docker.listImages({ all: true }))
+        const error = failure(yield* Effect.exit(runtime.putArchives(Support.busyboxImage, [layerPut(items)])))
+        assert.include(error.message, "changed")
+        const after = yield* Effect.promise(() => docker.listImages({ all: true }))
+        assert.strictEqual(after.length, before.length)
       }))
 
     it.effect("getArchive reads a file as a tar whose entry is its basename", () =>

@@ -45,6 +45,21 @@ const headerOf = (item: Item): TarHeader.Header => ({
   linkname: item.type === "symlink" ? item.linkname : undefined
 })
 
+/**
+ * The exact length of `pack(items)`'s stream (headers, contents, padding, end blocks), and its entry names: what a
+ * runtime needs to add the archive to an image as a layer (`ArchivePut.layer`).
+ */
+export const layerInfo = (items: ReadonlyArray<Item>): { readonly size: number; readonly names: Array<string> } => {
+  let size = 2 * TarHeader.BLOCK
+  const names: Array<string> = []
+  for (const item of items) {
+    const h = headerOf(item)
+    size += TarHeader.encode(h).length + h.size + TarHeader.padding(h.size).length
+    names.push(item.name)
+  }
+  return { size, names }
+}
+
 /** How much of a file one read takes. */
 const CHUNK = 1 << 20
 

@@ -104,6 +104,18 @@ describe("Tar.pack and TarHeader", () => {
       })
     }))
 
+  it.effect.prop("layerInfo gives the exact length of what pack writes, and its names in order", [
+    fc.array(item, { maxLength: 12 })
+  ], ([items]) =>
+    Effect.promise(async () => {
+      const xs = items.map(toItem)
+      let length = 0
+      for await (const chunk of Tar.pack(xs)) length += (chunk as Buffer).length
+      const info = Tar.layerInfo(xs)
+      assert.strictEqual(info.size, length)
+      assert.deepStrictEqual(info.names, items.map((x) => x.name))
+    }))
+
   it("a pax record's length counts itself", () => {
     for (const v of ["", "x", "a".repeat(90), "a".repeat(95), "a".repeat(995)]) {
       const rec = TarHeader.paxRecord("path", v)
