@@ -1201,7 +1201,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
               mtime: new Date(),
               data: Buffer.from(contents)
             })))
-          finalImage = yield* runtime.putArchives(result.imageId, [{ path: "/", tar: () => Tar.pack(items) }]).pipe(
+          finalImage = yield* runtime.putArchives(result.imageId, [{ path: "/", tar: () => Tar.pack(items), layer: Tar.layerInfo(items) }]).pipe(
             Effect.mapError(fromContainer)
           )
         }
