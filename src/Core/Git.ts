@@ -12,7 +12,8 @@ import * as Git from "../Dag/Git.js"
 import * as Op from "../Dag/Op.js"
 import * as Api from "./Api.js"
 import { type ApiError, QueryError } from "./Errors.js"
-import type { DirectoryState } from "./State.js"
+import * as Secret from "./Secret.js"
+import type { DirectoryState, SecretState } from "./State.js"
 
 /**
  * @category models
@@ -20,6 +21,8 @@ import type { DirectoryState } from "./State.js"
 export interface GitRepositoryState {
   readonly url: string
   readonly keepGitDir: boolean
+  /** Credentials for an HTTP(S) remote: a secret, by handle (`httpAuthToken` or `httpAuthHeader`). */
+  readonly auth?: Op.SourceAuth | undefined
 }
 
 /**
@@ -64,8 +67,18 @@ export const normalizeUrl = (url: string): Effect.Effect<string, QueryError> => 
 const what = (kind: Kind, name: string): string =>
   kind === "head" ? "HEAD" : kind === "latestVersion" ? "the latest version" : `${kind} ${JSON.stringify(name)}`
 
-const listRefs = (url: string, kind: "heads" | "tags", patterns: ReadonlyArray<string>) =>
-  Git.listRefs(url, kind, patterns).pipe(
+/** The credentials of a repository, with the secret's plaintext from the calling client's session. */
+const httpAuth = (state: GitRepositoryState, ctx: Api.ClientContext): Effect.Effect<Git.HttpAuth | undefined, ApiError> => {
+  const auth = state.auth
+  if (auth === undefined) return Effect.succeed(undefined)
+  return Effect.map(
+    Secret.plaintext({ name: auth.secret, handle: auth.handle }, ctx, `git ${state.url}`),
+    (value) => (auth.kind === "token" ? Git.tokenAuth(auth.username, value) : Git.headerAuth(value))
+  )
+}
+
+const listRefs = (url: string, kind: "heads" | "tags", patterns: ReadonlyArray<string>, auth?: Git.HttpAuth) =>
+  Git.listRefs(url, kind, patterns, auth).pipe(
     Effect.mapError((e) =>
       new QueryError({
         reason: "NotFound",
@@ -80,17 +93,17 @@ interface Resolved {
   readonly commit: string
 }
 
-const resolveRemote = (url: string, kind: Kind, name: string): Effect.Effect<Resolved, ApiError> =>
+const resolveRemote = (url: string, kind: Kind, name: string, auth?: Git.HttpAuth): Effect.Effect<Resolved, ApiError> =>
   Effect.gen(function*() {
     const notFound = () =>
       new QueryError({ reason: "NotFound", detail: `git: ${what(kind, name)} not found in ${url}` })
     if (kind === "latestVersion") {
       // as Dagger: the tags matching `refs/tags/v*` that are valid semantic versions, the highest one
-      const latest = Git.latestSemver(yield* listRefs(url, "tags", ["refs/tags/v*"]))
+      const latest = Git.latestSemver(yield* listRefs(url, "tags", ["refs/tags/v*"], auth))
       if (latest === undefined) {
         return yield* new QueryError({ reason: "NotFound", detail: `git: no valid semver tags found in ${url}` })
       }
-      return yield* resolveRemote(url, "tag", latest)
+      return yield* resolveRemote(url, "tag", latest, auth)
     }
     if (kind === "commit" || (kind === "ref" && Git.isFullHash(name.toLowerCase()))) {
       const id = name.toLowerCase()
@@ -110,7 +123,7 @@ const resolveRemote = (url: string, kind: Kind, name: string): Effect.Effect<Res
       : kind === "tag"
       ? [`refs/tags/${name.replace(/^refs\/tags\//, "")}`, `refs/tags/${name.replace(/^refs\/tags\//, "")}^{}`]
       : [name, `${name}^{}`]
-    const refs = yield* Git.lsRemote(url, patterns, kind === "head").pipe(
+    const refs = yield* Git.lsRemote(url, patterns, kind === "head", auth).pipe(
       Effect.mapError((e) =>
         new QueryError({ reason: "NotFound", detail: `git: cannot resolve ${what(kind, name)} in ${url}: ${e.detail}` })
       )
@@ -140,16 +153,17 @@ const resolveRemote = (url: string, kind: Kind, name: string): Effect.Effect<Res
  * @category constructors
  */
 export const make = Effect.gen(function*() {
-  // per client: `${clientId}\0${url}\0${kind}\0${name}` → the resolution; failures are not kept
+  // per client: `${clientId}\0${url}\0${credentials}\0${kind}\0${name}` → the resolution; failures are not kept
   const resolved = new Map<string, Deferred.Deferred<Resolved, ApiError>>()
-  const resolve = (clientId: string, url: string, kind: Kind, name: string) =>
+  const resolve = (ctx: Api.ClientContext, repo: GitRepositoryState, kind: Kind, name: string) =>
     Effect.suspend(() => {
-      const key = [clientId, url, kind, name].join("\0")
+      const url = repo.url
+      const key = [ctx.clientId, url, repo.auth?.handle ?? "", kind, name].join("\0")
       const hit = resolved.get(key)
       if (hit !== undefined) return Deferred.await(hit)
       const deferred = Deferred.unsafeMake<Resolved, ApiError>(FiberId.none)
       resolved.set(key, deferred)
-      return resolveRemote(url, kind, name).pipe(
+      return Effect.flatMap(httpAuth(repo, ctx), (auth) => resolveRemote(url, kind, name, auth)).pipe(
         Effect.onExit((exit) => {
           if (Exit.isFailure(exit) && resolved.get(key) === deferred) resolved.delete(key)
           return Deferred.done(deferred, exit)
@@ -164,7 +178,7 @@ export const make = Effect.gen(function*() {
     doc,
     ...(arg !== undefined ? { args: { [arg.name]: { type: "String!", doc: arg.doc } } } : {}),
     run: (v: Repo, a: Record<string, string>, ctx) =>
-      Effect.map(resolve(ctx.clientId, v.state.url, kind, arg !== undefined ? a[arg.name]! : "HEAD"), (r) =>
+      Effect.map(resolve(ctx, v.state, kind, arg !== undefined ? a[arg.name]! : "HEAD"), (r) =>
         Api.state<GitRefState>(
           { ...v.state, ref: r.ref, commit: r.commit },
           hashOf(["git-ref", v.state.url, v.state.keepGitDir, r.ref, r.commit])
@@ -189,9 +203,9 @@ export const make = Effect.gen(function*() {
               keepGitDir: { type: "Boolean", doc: "DEPRECATED: set to false to remove .git from trees.", default: true },
               sshKnownHosts: { type: "String", doc: "Set SSH known hosts (not supported yet).", default: "" },
               sshAuthSocket: { type: "String", doc: "Set SSH auth socket, a SocketID (not supported yet)." },
-              httpAuthUsername: { type: "String", doc: "Username used to populate the password during basic HTTP Authorization (not supported yet).", default: "" },
-              httpAuthToken: { type: "String", doc: "Secret used to populate the password during basic HTTP Authorization, a SecretID (not supported yet)." },
-              httpAuthHeader: { type: "String", doc: "Secret used to populate the Authorization HTTP header, a SecretID (not supported yet)." },
+              httpAuthUsername: { type: "String", doc: "Username used to populate the password during basic HTTP Authorization (with httpAuthToken; default x-access-token).", default: "" },
+              httpAuthToken: { type: "SecretID", doc: "Secret used to populate the password during basic HTTP Authorization." },
+              httpAuthHeader: { type: "SecretID", doc: "Secret used to populate the Authorization HTTP header (its whole value; wins over httpAuthToken)." },
               experimentalServiceHost: { type: "String", doc: "A service which must be started before the repo is fetched, a ServiceID (not supported yet)." }
             },
             run: (_v, a: {
@@ -200,19 +214,24 @@ export const make = Effect.gen(function*() {
               sshKnownHosts: string | null
               sshAuthSocket?: string | null
               httpAuthUsername: string | null
-              httpAuthToken?: string | null
-              httpAuthHeader?: string | null
+              httpAuthToken?: Api.Value<SecretState> | null
+              httpAuthHeader?: Api.Value<SecretState> | null
               experimentalServiceHost?: string | null
-            }) =>
+            }, ctx) =>
               Effect.gen(function*() {
                 if (a.sshKnownHosts) return yield* unsupported("git: sshKnownHosts")
                 if (a.sshAuthSocket != null) return yield* unsupported("git: sshAuthSocket")
-                if (a.httpAuthUsername) return yield* unsupported("git: httpAuthUsername")
-                if (a.httpAuthToken != null) return yield* unsupported("git: httpAuthToken")
-                if (a.httpAuthHeader != null) return yield* unsupported("git: httpAuthHeader")
                 if (a.experimentalServiceHost != null) return yield* unsupported("git: experimentalServiceHost")
                 const url = yield* normalizeUrl(a.url)
-                return Api.state<GitRepositoryState>({ url, keepGitDir: a.keepGitDir ?? true })
+                const secret = a.httpAuthHeader ?? a.httpAuthToken
+                if (secret != null) yield* Secret.plaintext(secret.state, ctx, "git: " + (a.httpAuthHeader != null ? "httpAuthHeader" : "httpAuthToken"))
+                const auth: Op.SourceAuth | undefined = secret == null ? undefined : {
+                  secret: secret.state.name,
+                  handle: secret.state.handle,
+                  kind: a.httpAuthHeader != null ? "header" : "token",
+                  username: a.httpAuthUsername ?? ""
+                }
+                return Api.state<GitRepositoryState>({ url, keepGitDir: a.keepGitDir ?? true, ...(auth !== undefined ? { auth } : {}) })
               })
           }
         }
@@ -241,16 +260,16 @@ export const make = Effect.gen(function*() {
             type: "[String!]!",
             doc: "tags that match any of the given glob patterns.",
             args: { patterns: { type: "[String!]", doc: "Glob patterns (e.g., \"refs/tags/v*\")." } },
-            run: (v: Repo, a: { patterns?: ReadonlyArray<string> | null }) =>
-              listRefs(v.state.url, "tags", a.patterns ?? [])
+            run: (v: Repo, a: { patterns?: ReadonlyArray<string> | null }, ctx) =>
+              Effect.flatMap(httpAuth(v.state, ctx), (auth) => listRefs(v.state.url, "tags", a.patterns ?? [], auth))
           },
           branches: {
             kind: "leaf",
             type: "[String!]!",
             doc: "branches that match any of the given glob patterns.",
             args: { patterns: { type: "[String!]", doc: "Glob patterns (e.g., \"refs/tags/v*\")." } },
-            run: (v: Repo, a: { patterns?: ReadonlyArray<string> | null }) =>
-              listRefs(v.state.url, "heads", a.patterns ?? [])
+            run: (v: Repo, a: { patterns?: ReadonlyArray<string> | null }, ctx) =>
+              Effect.flatMap(httpAuth(v.state, ctx), (auth) => listRefs(v.state.url, "heads", a.patterns ?? [], auth))
           },
           url: {
             kind: "leaf",
@@ -281,7 +300,8 @@ export const make = Effect.gen(function*() {
                   branch: v.state.ref.startsWith("refs/heads/") ? v.state.ref.slice("refs/heads/".length) : "",
                   keepGitDir: v.state.keepGitDir && !(a.discardGitDir ?? false),
                   depth: a.depth ?? 1,
-                  includeTags: a.includeTags ?? false
+                  includeTags: a.includeTags ?? false,
+                  ...(v.state.auth !== undefined ? { auth: v.state.auth } : {})
                 })
               }))
           },

@@ -14,7 +14,8 @@ import { Solver } from "../Dag/Solver.js"
 import * as Api from "./Api.js"
 import { QueryError } from "./Errors.js"
 import { ioError } from "./internal/hostio.js"
-import type { FileState } from "./State.js"
+import * as Secret from "./Secret.js"
+import type { FileState, SecretState } from "./State.js"
 
 const unsupported = (what: string) => new QueryError({ reason: "Unsupported", detail: `${what} is not supported yet` })
 const invalid = (detail: string) => new QueryError({ reason: "InvalidArgument", detail })
@@ -68,7 +69,7 @@ export const make = Effect.gen(function*() {
               name: { type: "String", doc: "File name to use for the file. Defaults to the last part of the URL." },
               permissions: { type: "Int", doc: "Permissions to set on the file (default 0600)." },
               checksum: { type: "String", doc: "Expected digest of the downloaded content (e.g., \"sha256:...\")." },
-              authHeader: { type: "String", doc: "Secret used to populate the Authorization HTTP header, a SecretID (not supported yet)." },
+              authHeader: { type: "SecretID", doc: "Secret used to populate the Authorization HTTP header (its value is the header's whole value, e.g. \"Bearer …\")." },
               experimentalServiceHost: { type: "String", doc: "A service which must be started before the URL is fetched, a ServiceID (not supported yet)." }
             },
             run: (_v, a: {
@@ -76,11 +77,10 @@ export const make = Effect.gen(function*() {
               name?: string | null
               permissions?: number | null
               checksum?: string | null
-              authHeader?: string | null
+              authHeader?: Api.Value<SecretState> | null
               experimentalServiceHost?: string | null
             }, ctx) =>
               Effect.gen(function*() {
-                if (a.authHeader != null) return yield* unsupported("http: authHeader")
                 if (a.experimentalServiceHost != null) return yield* unsupported("http: experimentalServiceHost")
                 let url: URL
                 try {
@@ -101,7 +101,18 @@ export const make = Effect.gen(function*() {
                 if (!Number.isInteger(permissions) || permissions < 0 || permissions > 0o7777) {
                   return yield* invalid(`http: invalid permissions ${permissions}`)
                 }
-                const op = Op.http({ url: a.url, name, permissions, checksum: a.checksum ?? "", scope: ctx.sessionId })
+                const auth = a.authHeader == null ? undefined : a.authHeader.state
+                if (auth !== undefined) yield* Secret.plaintext(auth, ctx, "http: authHeader")
+                const op = Op.http({
+                  url: a.url,
+                  name,
+                  permissions,
+                  checksum: a.checksum ?? "",
+                  scope: ctx.sessionId,
+                  ...(auth !== undefined
+                    ? { auth: { secret: auth.name, handle: auth.handle, kind: "header" as const, username: "" } }
+                    : {})
+                })
                 const dir = yield* solver.snapshot(op)
                 const content = yield* fileDigest(path.join(dir, name))
                 const named = createHash("sha256").update(JSON.stringify(["http", content, name, permissions]))

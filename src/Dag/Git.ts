@@ -8,8 +8,55 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { DagError } from "./Errors.js"
 
-const gitEnv = (): NodeJS.ProcessEnv => ({
+/**
+ * Credentials for a git remote over HTTP(S): the value of the `Authorization` header git sends (`Basic …` for a token,
+ * or a header given whole), and the plaintexts that must never show in an error (git's stderr is scrubbed of them).
+ * Given to git through the environment (`GIT_CONFIG_COUNT`…, as `http.extraHeader`), never on its command line.
+ *
+ * @category models
+ */
+export interface HttpAuth {
+  readonly header: string
+  readonly secrets: ReadonlyArray<string>
+}
+
+/**
+ * The `Authorization` header of a token: Basic with `username` (default `x-access-token`, as Dagger and BuildKit do)
+ * and the token as the password.
+ *
+ * @category constructors
+ */
+export const tokenAuth = (username: string, token: string): HttpAuth => ({
+  header: "Basic " + Buffer.from(`${username === "" ? "x-access-token" : username}:${token}`, "utf8").toString("base64"),
+  secrets: [token]
+})
+
+/**
+ * An `Authorization` header given whole.
+ *
+ * @category constructors
+ */
+export const headerAuth = (header: string): HttpAuth => ({ header, secrets: [header] })
+
+const scrubAuth = (text: string, auth: HttpAuth | undefined): string => {
+  if (auth === undefined) return text
+  let out = text
+  for (const s of [auth.header, ...auth.secrets]) if (s.trim() !== "") out = out.split(s).join("***")
+  return out
+}
+
+/** What to do when git's stderr says the remote wants credentials (git's own words, in the C locale). */
+const credentialsHint = (stderr: string, auth: HttpAuth | undefined): string =>
+  !/could not read Username|Authentication failed|HTTP 40[13]/.test(stderr)
+    ? ""
+    : auth === undefined
+    ? " (the remote asks for credentials: give git() an httpAuthToken or httpAuthHeader secret)"
+    : " (the remote refused the credentials given)"
+
+const gitEnv = (auth?: HttpAuth): NodeJS.ProcessEnv => ({
   ...process.env,
+  GIT_CONFIG_COUNT: auth === undefined ? "0" : "1",
+  ...(auth === undefined ? {} : { GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: ${auth.header}` }),
   GIT_TERMINAL_PROMPT: "0",
   GIT_ASKPASS: "",
   SSH_ASKPASS: "",
@@ -24,16 +71,17 @@ const gitEnv = (): NodeJS.ProcessEnv => ({
  *
  * @category constructors
  */
-export const run = (args: ReadonlyArray<string>, cwd?: string): Effect.Effect<string, DagError> =>
+export const run = (args: ReadonlyArray<string>, cwd?: string, auth?: HttpAuth): Effect.Effect<string, DagError> =>
   Effect.async<string, DagError>((resume, signal) => {
     execFile(
       "git",
       ["-c", "advice.detachedHead=false", "-c", "init.defaultBranch=main", ...args],
-      { cwd, env: gitEnv(), signal, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
+      { cwd, env: gitEnv(auth), signal, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
       (error, stdout, stderr) => {
         if (error === null) return resume(Effect.succeed(stdout))
-        const message = stderr.trim() !== "" ? stderr.trim() : error.message
-        resume(Effect.fail(new DagError({ reason: "Runtime", detail: message, cause: error })))
+        const message = scrubAuth(stderr.trim() !== "" ? stderr.trim() : error.message, auth) + credentialsHint(stderr, auth)
+        // the cause is left out when credentials were given: its message repeats git's stderr
+        resume(Effect.fail(new DagError({ reason: "Runtime", detail: message, ...(auth === undefined ? { cause: error } : {}) })))
       }
     )
   })
@@ -55,8 +103,8 @@ export interface RemoteRef {
  *
  * @category constructors
  */
-export const lsRemote = (url: string, patterns: ReadonlyArray<string>, symref = false) =>
-  Effect.map(run(["ls-remote", ...(symref ? ["--symref"] : []), "--", url, ...patterns]), (out) => {
+export const lsRemote = (url: string, patterns: ReadonlyArray<string>, symref = false, auth?: HttpAuth) =>
+  Effect.map(run(["ls-remote", ...(symref ? ["--symref"] : []), "--", url, ...patterns], undefined, auth), (out) => {
     const refs: Array<RemoteRef> = []
     const targets = new Map<string, string>()
     for (const line of out.split("\n")) {
@@ -90,6 +138,7 @@ export interface CheckoutOptions {
   /** History depth to fetch; 0 or less fetches everything. */
   readonly depth: number
   readonly includeTags: boolean
+  readonly auth?: HttpAuth | undefined
 }
 
 /**
@@ -109,7 +158,7 @@ export const checkout = (dir: string, o: CheckoutOptions): Effect.Effect<void, D
       "origin",
       o.commit
     ]
-    yield* run(fetchArgs, dir)
+    yield* run(fetchArgs, dir, o.auth)
     const checkoutArgs = o.branch !== "" && o.keepGitDir
       ? ["checkout", "-q", "-B", o.branch, o.commit]
       : ["checkout", "-q", "--detach", o.commit]
@@ -138,8 +187,8 @@ export const checkout = (dir: string, o: CheckoutOptions): Effect.Effect<void, D
  *
  * @category constructors
  */
-export const listRefs = (url: string, kind: "heads" | "tags", patterns: ReadonlyArray<string>) =>
-  Effect.map(run(["ls-remote", `--${kind}`, "--", url, ...patterns]), (out) => {
+export const listRefs = (url: string, kind: "heads" | "tags", patterns: ReadonlyArray<string>, auth?: HttpAuth) =>
+  Effect.map(run(["ls-remote", `--${kind}`, "--", url, ...patterns], undefined, auth), (out) => {
     const prefix = `refs/${kind}/`
     const names: Array<string> = []
     for (const line of out.split("\n")) {

@@ -73,6 +73,21 @@ export interface ExecSecretMount {
 }
 
 /**
+ * Credentials of a source fetched over HTTP (`git`, `http`): a secret, by handle (its plaintext is looked up in the
+ * session when the op runs), used as a token (HTTP Basic with `username`, default `x-access-token`) or as the whole
+ * `Authorization` header.
+ *
+ * @category models
+ */
+export interface SourceAuth {
+  /** The secret's name, for errors. */
+  readonly secret: string
+  readonly handle: string
+  readonly kind: "token" | "header"
+  readonly username: string
+}
+
+/**
  * A port of a service and whether its health check is skipped.
  *
  * @category models
@@ -284,6 +299,8 @@ export type Op =
     readonly keepGitDir: boolean
     readonly depth: number
     readonly includeTags: boolean
+    /** Credentials for an HTTP(S) remote (not part of the digest: the tree is named by its commit). */
+    readonly auth?: SourceAuth | undefined
   }
   /** A file downloaded over HTTP into a snapshot (as its single entry `name`), per `scope` (a session). */
   | {
@@ -295,6 +312,8 @@ export type Op =
     /** Expected content digest (`sha256:…`), or "" for none. */
     readonly checksum: string
     readonly scope: string
+    /** The `Authorization` header, a secret (its handle is part of the digest). */
+    readonly auth?: SourceAuth | undefined
   }
   /** The entries of snapshot `upper` that are new or changed relative to snapshot `lower`, with their parents. */
   | { readonly _tag: "Diff"; readonly digest: string; readonly lower: Op; readonly upper: Op }
@@ -557,7 +576,15 @@ export const git = (o: Omit<Extract<Op, { _tag: "Git" }>, "_tag" | "digest">): O
 export const http = (o: Omit<Extract<Op, { _tag: "Http" }>, "_tag" | "digest">): Op => ({
   _tag: "Http",
   ...o,
-  digest: hash(["http", o.url, o.name, o.permissions, o.checksum, o.scope])
+  digest: hash([
+    "http",
+    o.url,
+    o.name,
+    o.permissions,
+    o.checksum,
+    o.scope,
+    ...(o.auth !== undefined ? [o.auth.handle] : [])
+  ])
 })
 
 /**

@@ -55,6 +55,7 @@ import type { Credentials } from "../Runtime/Registry.js"
 import * as CacheIndex from "./CacheIndex.js"
 import { DagError, ExecError, type SolveError } from "./Errors.js"
 import * as Explain from "./Explain.js"
+import * as Git from "./Git.js"
 import { HostSync } from "./HostSync.js"
 import * as CacheVolumes from "./internal/CacheVolumes.js"
 import * as DockerBuild from "./internal/DockerBuild.js"
@@ -759,12 +760,25 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           return subdir(op)
         case "Git":
           return once(op.digest, Op.describe(op), (ctx) =>
-            Effect.map(Sources.git(snapshots, op), (r) => {
-              ctx.cached = !r.created
-              return r.path
-            }))
+            Effect.flatMap(sourceAuth(op.auth, `git ${op.url}`), (auth) =>
+              Effect.map(
+                Sources.git(
+                  snapshots,
+                  op,
+                  auth === undefined
+                    ? undefined
+                    : op.auth?.kind === "token"
+                    ? Git.tokenAuth(op.auth.username, auth)
+                    : Git.headerAuth(auth)
+                ),
+                (r) => {
+                  ctx.cached = !r.created
+                  return r.path
+                }
+              )))
         case "Http":
-          return once(op.digest, Op.describe(op), () => Sources.http(snapshots, op))
+          return once(op.digest, Op.describe(op), () =>
+            Effect.flatMap(sourceAuth(op.auth, `http ${op.url}`), (auth) => Sources.http(snapshots, op, auth)))
         case "Diff":
           return once(op.digest, Op.describe(op), (ctx) => diff(op, ctx))
         default:
@@ -1077,6 +1091,19 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
      * directory on a tmpfs when the host has one (`/dev/shm`), removed when the scope closes, and the scrubbing
      * patterns of their values. A secret the session does not hold fails the exec, naming the secret.
      */
+    /** The plaintext of a source's credentials, from the session the current fiber works for. */
+    const sourceAuth = (auth: Op.SourceAuth | undefined, use: string): Effect.Effect<string | undefined, DagError> =>
+      auth === undefined ? Effect.succeed(undefined) : Effect.flatMap(FiberRef.get(currentSecrets), (lookup) => {
+        const value = lookup(auth.handle)
+        return value !== undefined ? Effect.succeed(value) : Effect.fail(
+          new DagError({
+            reason: "InvalidInput",
+            detail: `${use}: secret ${JSON.stringify(auth.secret)} is not available in this session ` +
+              "(set it with setSecret or secret() in the session that fetches it)"
+          })
+        )
+      })
+
     const execSecrets = (op: ExecOp) =>
       Effect.gen(function*() {
         const env = op.meta.secretEnv ?? []

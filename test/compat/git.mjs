@@ -49,5 +49,21 @@ await connect(async (client) => {
   await step(r, "daemonTags", () => client.git(daemon).tags({ patterns: ["v1*"] }))
   await step(r, "tagsMissingRepo", () => client.git("/nonexistent/repo.git").tags())
   await step(r, "unsupported", () => client.git(bare, { sshKnownHosts: "x" }).head().commit())
+  // over smart HTTP with credentials (DIRK_TEST_GIT_HTTP accepts Basic x-access-token:TOKEN, Basic alice:TOKEN and
+  // the header BEARER)
+  const privateUrl = process.env.DIRK_TEST_GIT_HTTP
+  const token = client.setSecret("git-token", process.env.DIRK_TEST_GIT_TOKEN)
+  const withToken = client.git(privateUrl, { httpAuthToken: token })
+  await step(r, "authToken", () => withToken.head().tree({ discardGitDir: true }).file("README").contents())
+  await step(r, "authTokenTag", () => withToken.tag("v1").tree().file("README").contents())
+  await step(r, "authBranches", () => withToken.branches())
+  await step(r, "authRepoId", () => withToken.id())
+  await step(r, "authUser", () =>
+    client.git(privateUrl, { httpAuthUsername: "alice", httpAuthToken: token }).branch("feature").tree({ discardGitDir: true }).file("feature.txt").contents())
+  await step(r, "authHeader", () =>
+    client.git(privateUrl, { httpAuthHeader: client.setSecret("git-header", process.env.DIRK_TEST_GIT_BEARER) }).head().commit())
+  await step(r, "authMissing", () => client.git(privateUrl).head().commit())
+  await step(r, "authWrong", () =>
+    client.git(privateUrl, { httpAuthToken: client.setSecret("git-wrong", process.env.DIRK_TEST_GIT_WRONG) }).head().tree().entries())
   process.stdout.write(JSON.stringify(r))
 })

@@ -20,5 +20,13 @@ await connect(async (client) => {
   await step(r, "mismatch", () => client.http(`${base}/files/data.txt`, { checksum: `sha256:${"0".repeat(64)}` }).contents())
   await step(r, "notFound", () => client.http(`${base}/missing`).contents())
   await step(r, "byId", async () => client.loadFileFromID(await file.id()).contents())
+  // authHeader: a secret whose value is the whole Authorization header
+  const bearer = client.setSecret("http-bearer", process.env.DIRK_TEST_HTTP_BEARER)
+  const authed = client.http(`${base}/private/data.txt`, { authHeader: bearer })
+  await step(r, "authContents", () => authed.contents())
+  await step(r, "authId", () => authed.id())
+  await step(r, "authMissing", () => client.http(`${base}/private/data.txt`).contents())
+  await step(r, "authWrong", () =>
+    client.http(`${base}/private/data.txt`, { authHeader: client.setSecret("http-wrong", process.env.DIRK_TEST_HTTP_WRONG) }).contents())
   process.stdout.write(JSON.stringify(r))
 })

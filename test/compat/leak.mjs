@@ -1,6 +1,7 @@
 // Pipelines with known secret values, for test/integration/SecretLeak.test.ts, which then scans every byte the engine
 // wrote for them. The values come in $DIRK_LEAK_VALUE (one line), $DIRK_LEAK_MULTI (multi-line) and
-// $DIRK_LEAK_ENV (read through secret("env://…")); argv[2]: a scratch directory for exports; argv[3]: an image
+// $DIRK_LEAK_ENV (read through secret("env://…")); $DIRK_LEAK_HTTP and $DIRK_LEAK_GIT: a file server and a git repository
+// over HTTP that want credentials made of $DIRK_LEAK_VALUE; argv[2]: a scratch directory for exports; argv[3]: an image
 // reference to publish to. Prints every ID and result it got, as JSON.
 import { connect } from "@dagger.io/dagger"
 import * as path from "node:path"
@@ -51,5 +52,15 @@ await connect(async (client) => {
     after.withoutMount("/run/secrets/multi").withoutMount("/etc/one.txt").withoutSecretVariable("ONE")
       .withExec(["sh", "-c", "cat /run/secrets/multi /etc/one.txt 2>&1; echo ONE=$ONE"]).stdout())
   await step(r, "afterId", () => id(after))
+  // sources fetched with credentials: http's authHeader ("Bearer <one>") and git's httpAuthToken (one)
+  const privateFile = client.http(`${process.env.DIRK_LEAK_HTTP}/private.txt`, {
+    authHeader: client.setSecret("bearer", `Bearer ${process.env.DIRK_LEAK_VALUE}`)
+  })
+  await step(r, "httpContents", () => privateFile.contents())
+  await step(r, "httpId", () => id(privateFile))
+  const tree = client.git(process.env.DIRK_LEAK_GIT, { httpAuthToken: one }).head().tree()
+  await step(r, "gitReadme", () => tree.file("README").contents())
+  await step(r, "gitExport", () => tree.export(path.join(scratch, "git-tree")))
+  await step(r, "gitId", () => id(tree))
   process.stdout.write(JSON.stringify(r, null, 2) + "\n")
 })

@@ -4,10 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runCompat, type Steps } from "../support/compat.js"
-import { git, makeRepo, startGitDaemon, type TestRepo } from "../support/sources.js"
+import { basicAuth, git, makeRepo, startGitDaemon, startGitHttpServer, type TestRepo } from "../support/sources.js"
 
 let repo: TestRepo
 let daemon: Awaited<ReturnType<typeof startGitDaemon>>
+let httpServer: Awaited<ReturnType<typeof startGitHttpServer>>
+const token = "git-t0ken-5b8e"
+const bearer = "Bearer git-b3arer-a41c"
+const wrong = "git-wr0ng-77d0"
 let out: Steps
 
 beforeAll(async () => {
@@ -21,11 +25,20 @@ beforeAll(async () => {
   git(repo.bare, "tag", "vnext", repo.second)
   git(repo.bare, "tag", "next", repo.first)
   daemon = await startGitDaemon(repo.base)
-  out = await runCompat("git.mjs", [], { DIRK_TEST_GIT_PATH: repo.bare, DIRK_TEST_GIT_DAEMON: daemon.url("repo.git") })
+  httpServer = await startGitHttpServer(repo.base, [basicAuth("x-access-token", token), basicAuth("alice", token), bearer])
+  out = await runCompat("git.mjs", [], {
+    DIRK_TEST_GIT_PATH: repo.bare,
+    DIRK_TEST_GIT_DAEMON: daemon.url("repo.git"),
+    DIRK_TEST_GIT_HTTP: httpServer.url("repo.git"),
+    DIRK_TEST_GIT_TOKEN: token,
+    DIRK_TEST_GIT_BEARER: bearer,
+    DIRK_TEST_GIT_WRONG: wrong
+  })
 })
 
 afterAll(async () => {
   await daemon?.close()
+  await httpServer?.close()
   repo?.cleanup()
 })
 
@@ -107,5 +120,28 @@ describe("GitRepository and GitRef, through Dagger's client", () => {
 
   it("sshKnownHosts is refused as not supported yet", () => {
     expect(out.unsupported.error).toContain("git: sshKnownHosts is not supported yet")
+  })
+
+  it("httpAuthToken: HTTP Basic as x-access-token (or httpAuthUsername) with the secret; refs, trees and branches", () => {
+    expect(out.authToken).toBe("two\n")
+    expect(out.authTokenTag).toBe("one\n")
+    expect(out.authBranches).toEqual(["feature", "main"])
+    expect(out.authUser).toBe("feature\n")
+  })
+
+  it("httpAuthHeader: the secret is the whole Authorization header", () => {
+    expect(out.authHeader).toBe(repo.second)
+  })
+
+  it("without credentials or with wrong ones: git's error, and no secret in it", () => {
+    expect(out.authMissing.error).toContain(`git: cannot resolve HEAD in ${httpServer.url("repo.git")}`)
+    expect(out.authMissing.error).toContain("the remote asks for credentials: give git() an httpAuthToken or httpAuthHeader secret")
+    expect(out.authWrong.error).toContain(`git: cannot resolve HEAD in ${httpServer.url("repo.git")}`)
+    expect(out.authWrong.error).toContain("the remote refused the credentials given")
+    // the server saw the wrong credentials, so they were sent; they are in no output
+    expect(httpServer.refused).toContain(basicAuth("x-access-token", wrong))
+    const all = JSON.stringify(out)
+    for (const s of [token, "git-b3arer", wrong, basicAuth("x-access-token", token).slice(6)]) expect(all).not.toContain(s)
+    expect(Buffer.from(String(out.authRepoId), "base64").toString("utf8")).not.toContain(token)
   })
 })

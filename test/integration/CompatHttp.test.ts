@@ -10,10 +10,20 @@ let server: Awaited<ReturnType<typeof startHttpServer>>
 let out: Steps
 const payload = Buffer.from("downloaded content\n")
 const sha = "sha256:" + createHash("sha256").update(payload).digest("hex")
+const bearer = "Bearer http-s3cret-4c1d"
+const wrong = "Bearer wrong-9e7f2a"
 
 beforeAll(async () => {
-  server = await startHttpServer({ "/files/data.txt": { body: payload } })
-  out = await runCompat("http.mjs", [], { DIRK_TEST_HTTP: server.url(""), DIRK_TEST_HTTP_SHA: sha })
+  server = await startHttpServer({
+    "/files/data.txt": { body: payload },
+    "/private/data.txt": { body: "private content\n", authorization: bearer }
+  })
+  out = await runCompat("http.mjs", [], {
+    DIRK_TEST_HTTP: server.url(""),
+    DIRK_TEST_HTTP_SHA: sha,
+    DIRK_TEST_HTTP_BEARER: bearer,
+    DIRK_TEST_HTTP_WRONG: wrong
+  })
 })
 
 afterAll(async () => {
@@ -46,5 +56,18 @@ describe("http, through Dagger's client", () => {
 
   it("id and loadFileFromID", () => {
     expect(out.byId).toBe(payload.toString())
+  })
+
+  it("authHeader: the secret is the Authorization header; without it or with a wrong one, the status", () => {
+    expect(out.authContents).toBe("private content\n")
+    expect(out.authMissing.error).toContain(`http GET ${server.url("/private/data.txt")}: 401 Unauthorized`)
+    expect(out.authWrong.error).toContain("401 Unauthorized")
+  })
+
+  it("authHeader: the secret's value is in no ID and no error", () => {
+    const ids = Buffer.from(String(out.authId), "base64").toString("utf8") + String(out.authId)
+    expect(ids).not.toContain("http-s3cret")
+    expect(JSON.stringify(out)).not.toContain("http-s3cret")
+    expect(JSON.stringify(out)).not.toContain("wrong-9e7f2a")
   })
 })

@@ -1,7 +1,7 @@
 /**
  * No secret value leaks: pipelines with known values (test/compat/leak.mjs, through Dagger's npm client and `dirk run`:
  * secret variables, mounted secrets, a cache volume, output, a failed exec, a redirect, export, asTarball, publish, a
- * directory of the rootfs), then every byte the engine wrote is scanned for the values (raw, base64, base64url):
+ * directory of the rootfs, an http download and a git repository fetched with credentials), then every byte the engine wrote is scanned for the values (raw, base64, base64url):
  * its state directory (cache index, snapshots, its log), the images it committed (`docker save`, configs and layers),
  * the exported and published images, what it printed and every ID it returned. Mounted secrets' files are gone from
  * /dev/shm after the session.
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dirk, repoRoot, stateDirs, stopDaemon } from "../support/cli.js"
 import { docker, type Steps } from "../support/compat.js"
 import { registry } from "../support/docker.js"
+import { basicAuth, makeRepo, startGitHttpServer, startHttpServer, type TestRepo } from "../support/sources.js"
 
 const states = stateDirs("dirk-secret-leak-state-")
 const value = `leak-one-${randomBytes(10).toString("hex")}`
@@ -26,10 +27,13 @@ let scratch: string
 let out: Steps
 let printed = ""
 let shmBefore: Set<string>
+let repo: TestRepo
+let gitServer: Awaited<ReturnType<typeof startGitHttpServer>>
+let fileServer: Awaited<ReturnType<typeof startHttpServer>>
 
 /** Every form of a value that would give it away. */
 const needles = (): Array<Buffer> =>
-  [value, multi, multi.trim(), multi.split("\n")[1]!, envValue].flatMap((v) => [
+  [value, multi, multi.trim(), multi.split("\n")[1]!, envValue, `x-access-token:${value}`].flatMap((v) => [
     Buffer.from(v),
     Buffer.from(Buffer.from(v).toString("base64").replace(/=+$/, "")),
     Buffer.from(Buffer.from(v).toString("base64url"))
@@ -51,11 +55,20 @@ beforeAll(async () => {
   stateDir = states.fresh()
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-secret-leak-"))
   shmBefore = shm()
+  repo = makeRepo()
+  gitServer = await startGitHttpServer(repo.base, [basicAuth("x-access-token", value)])
+  fileServer = await startHttpServer({ "/private.txt": { body: "private\n", authorization: `Bearer ${value}` } })
   // the engine starts without the values in its environment
   expect((await dirk(["run", "--", "true"], { stateDir })).code).toBe(0)
   const r = await dirk(["run", "--", process.execPath, path.join(repoRoot, "test/compat/leak.mjs"), scratch, ref], {
     stateDir,
-    env: { DIRK_LEAK_VALUE: value, DIRK_LEAK_MULTI: multi, DIRK_LEAK_ENV: envValue }
+    env: {
+      DIRK_LEAK_VALUE: value,
+      DIRK_LEAK_MULTI: multi,
+      DIRK_LEAK_ENV: envValue,
+      DIRK_LEAK_HTTP: fileServer.url(""),
+      DIRK_LEAK_GIT: gitServer.url("repo.git")
+    }
   })
   printed = r.stdout + r.stderr
   if (r.code !== 0) throw new Error(`leak.mjs exited with ${r.code}: ${r.stderr.slice(-4000)}`)
@@ -66,6 +79,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await states.cleanup()
+  await gitServer?.close()
+  await fileServer?.close()
+  repo?.cleanup()
   fs.rmSync(scratch, { recursive: true, force: true })
   try {
     execFileSync("docker", ["rmi", "-f", ref], { stdio: "ignore" })
@@ -86,7 +102,11 @@ describe("secret values leak nowhere", () => {
     expect(out.afterStdout).toMatch(/-r--r--r-- +1 1000 +1000 .*\/etc\/one.txt/)
     expect(out.stubContents).toBe("")
     expect(out.withoutMounts).toBe("ONE=\n")
-    expect(out.ids.length).toBe(6)
+    expect(out.ids.length).toBe(8)
+    // the sources that want credentials were fetched with them
+    expect(out.httpContents).toBe("private\n")
+    expect(out.gitReadme).toBe("two\n")
+    expect(files(path.join(scratch, "git-tree")).some((f) => f.endsWith(`${path.sep}.git${path.sep}config`))).toBe(true)
   })
 
   it("not in any ID it returned (base64-decoded too) nor in anything dirk or the client printed", () => {
@@ -116,6 +136,11 @@ describe("secret values leak nowhere", () => {
       const env = JSON.parse(docker("image", "inspect", "--format", "{{json .Config.Env}}", image)) as Array<string> | null
       for (const kv of env ?? []) expect(kv.startsWith("ONE=") || kv.startsWith("FROM_ENV=") || kv.startsWith("KEYED=") ? kv.endsWith("=") : true).toBe(true)
     }
+  })
+
+  it("not in the git tree exported with its .git (the credentials went to git by its environment)", () => {
+    const leaks = files(path.join(scratch, "git-tree")).flatMap((f) => found(fs.readFileSync(f)).map((n) => `${f}: ${n}`))
+    expect(leaks).toEqual([])
   })
 
   it("not in the exported image, the tarball, the exported rootfs or the published image", () => {

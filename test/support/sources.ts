@@ -136,6 +136,8 @@ export interface Route {
   readonly status?: number
   readonly body: string | Buffer
   readonly headers?: Record<string, string>
+  /** When set, a request without exactly this `Authorization` header gets 401. */
+  readonly authorization?: string
 }
 
 /** An HTTP server on 127.0.0.1 serving fixed routes (404 elsewhere), counting requests per path. */
@@ -150,6 +152,11 @@ export const startHttpServer = async (routes: Record<string, Route>) => {
       res.end("not found")
       return
     }
+    if (route.authorization !== undefined && req.headers.authorization !== route.authorization) {
+      res.writeHead(401, { "content-type": "text/plain" })
+      res.end("unauthorized")
+      return
+    }
     res.writeHead(route.status ?? 200, route.headers ?? { "content-type": "application/octet-stream" })
     res.end(route.body)
   })
@@ -161,3 +168,77 @@ export const startHttpServer = async (routes: Record<string, Route>) => {
     close: () => new Promise<void>((resolve) => server.close(() => resolve()))
   }
 }
+
+/**
+ * Git's smart HTTP protocol on 127.0.0.1 (`git http-backend` as a CGI per request) serving the bare repositories
+ * under `basePath`; requests whose `Authorization` header is not one of `accept` get 401. `url(name)` is
+ * `http://127.0.0.1:<port>/<name>`; `seen` lists the Authorization headers of the requests it refused.
+ */
+export const startGitHttpServer = async (basePath: string, accept: ReadonlyArray<string>) => {
+  const refused: Array<string> = []
+  const server = http.createServer((req, res) => {
+    const authorization = req.headers.authorization ?? ""
+    if (!accept.includes(authorization)) {
+      refused.push(authorization)
+      res.writeHead(401, { "www-authenticate": "Basic realm=\"git\"", "content-type": "text/plain" })
+      res.end("unauthorized")
+      return
+    }
+    const [pathInfo, query] = (req.url ?? "/").split("?")
+    const child = spawn("git", ["http-backend"], {
+      env: {
+        ...gitEnv,
+        GIT_PROJECT_ROOT: basePath,
+        GIT_HTTP_EXPORT_ALL: "1",
+        PATH_INFO: decodeURIComponent(pathInfo!),
+        QUERY_STRING: query ?? "",
+        REQUEST_METHOD: req.method ?? "GET",
+        CONTENT_TYPE: req.headers["content-type"] ?? "",
+        ...(req.headers["content-encoding"] !== undefined ? { HTTP_CONTENT_ENCODING: req.headers["content-encoding"] } : {}),
+        ...(req.headers["git-protocol"] !== undefined ? { GIT_PROTOCOL: String(req.headers["git-protocol"]) } : {}),
+        REMOTE_USER: "test",
+        REMOTE_ADDR: "127.0.0.1"
+      },
+      stdio: ["pipe", "pipe", "ignore"]
+    })
+    req.pipe(child.stdin)
+    // the CGI's output: header lines, a blank line, the body
+    let head = Buffer.alloc(0)
+    let headersDone = false
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (headersDone) return void res.write(chunk)
+      head = Buffer.concat([head, chunk])
+      const crlf = head.indexOf("\r\n\r\n")
+      const lf = head.indexOf("\n\n")
+      const end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf : lf
+      if (end < 0) return
+      const sep = end === crlf ? 4 : 2
+      let status = 200
+      const headers: Record<string, string> = {}
+      for (const line of head.subarray(0, end).toString("latin1").split(/\r?\n/)) {
+        const i = line.indexOf(":")
+        if (i < 0) continue
+        const k = line.slice(0, i).trim()
+        const v = line.slice(i + 1).trim()
+        if (k.toLowerCase() === "status") status = Number(v.split(" ")[0])
+        else headers[k] = v
+      }
+      res.writeHead(status, headers)
+      headersDone = true
+      res.write(head.subarray(end + sep))
+    })
+    child.stdout.on("end", () => res.end())
+    child.on("error", () => res.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const port = (server.address() as net.AddressInfo).port
+  return {
+    url: (name: string) => `http://127.0.0.1:${port}/${name}`,
+    refused,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+}
+
+/** The `Authorization` header of HTTP Basic. */
+export const basicAuth = (user: string, password: string): string =>
+  "Basic " + Buffer.from(`${user}:${password}`, "utf8").toString("base64")

@@ -50,13 +50,13 @@ export const host = (): T.Host =>
  * Queries a Git repository (fetched by the engine on its host).
  */
 export const git = (url: string, options?: T.GitOptions): T.GitRepository =>
-  Node.field<T.GitRepository>(undefined, "GitRepository", "git", [{ name: "url", type: "String!", value: url }, { name: "keepGitDir", type: "Boolean", value: options?.keepGitDir }, { name: "sshKnownHosts", type: "String", value: options?.sshKnownHosts }, { name: "sshAuthSocket", type: "String", value: options?.sshAuthSocket }, { name: "httpAuthUsername", type: "String", value: options?.httpAuthUsername }, { name: "httpAuthToken", type: "String", value: options?.httpAuthToken }, { name: "httpAuthHeader", type: "String", value: options?.httpAuthHeader }, { name: "experimentalServiceHost", type: "String", value: options?.experimentalServiceHost }])
+  Node.field<T.GitRepository>(undefined, "GitRepository", "git", [{ name: "url", type: "String!", value: url }, { name: "keepGitDir", type: "Boolean", value: options?.keepGitDir }, { name: "sshKnownHosts", type: "String", value: options?.sshKnownHosts }, { name: "sshAuthSocket", type: "String", value: options?.sshAuthSocket }, { name: "httpAuthUsername", type: "String", value: options?.httpAuthUsername }, { name: "httpAuthToken", type: "SecretID", value: options?.httpAuthToken }, { name: "httpAuthHeader", type: "SecretID", value: options?.httpAuthHeader }, { name: "experimentalServiceHost", type: "String", value: options?.experimentalServiceHost }])
 
 /**
  * Returns a file containing an http remote url content (downloaded by the engine, once per session).
  */
 export const http = (url: string, options?: T.HttpOptions): T.File =>
-  Node.field<T.File>(undefined, "File", "http", [{ name: "url", type: "String!", value: url }, { name: "name", type: "String", value: options?.name }, { name: "permissions", type: "Int", value: options?.permissions }, { name: "checksum", type: "String", value: options?.checksum }, { name: "authHeader", type: "String", value: options?.authHeader }, { name: "experimentalServiceHost", type: "String", value: options?.experimentalServiceHost }])
+  Node.field<T.File>(undefined, "File", "http", [{ name: "url", type: "String!", value: url }, { name: "name", type: "String", value: options?.name }, { name: "permissions", type: "Int", value: options?.permissions }, { name: "checksum", type: "String", value: options?.checksum }, { name: "authHeader", type: "SecretID", value: options?.authHeader }, { name: "experimentalServiceHost", type: "String", value: options?.experimentalServiceHost }])
 
 /**
  * Constructs a cache volume for a given cache key.

@@ -1811,19 +1811,19 @@ export interface GitOptions {
    */
   readonly sshAuthSocket?: string | undefined
   /**
-   * Username used to populate the password during basic HTTP Authorization (not supported yet).
+   * Username used to populate the password during basic HTTP Authorization (with httpAuthToken; default x-access-token).
    *
    * Default: `""`.
    */
   readonly httpAuthUsername?: string | undefined
   /**
-   * Secret used to populate the password during basic HTTP Authorization, a SecretID (not supported yet).
+   * Secret used to populate the password during basic HTTP Authorization.
    */
-  readonly httpAuthToken?: string | undefined
+  readonly httpAuthToken?: T.Secret | T.SecretID | undefined
   /**
-   * Secret used to populate the Authorization HTTP header, a SecretID (not supported yet).
+   * Secret used to populate the Authorization HTTP header (its whole value; wins over httpAuthToken).
    */
-  readonly httpAuthHeader?: string | undefined
+  readonly httpAuthHeader?: T.Secret | T.SecretID | undefined
   /**
    * A service which must be started before the repo is fetched, a ServiceID (not supported yet).
    */
@@ -1847,9 +1847,9 @@ export interface HttpOptions {
    */
   readonly checksum?: string | undefined
   /**
-   * Secret used to populate the Authorization HTTP header, a SecretID (not supported yet).
+   * Secret used to populate the Authorization HTTP header (its value is the header's whole value, e.g. "Bearer …").
    */
-  readonly authHeader?: string | undefined
+  readonly authHeader?: T.Secret | T.SecretID | undefined
   /**
    * A service which must be started before the URL is fetched, a ServiceID (not supported yet).
    */

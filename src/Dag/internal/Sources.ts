@@ -24,7 +24,8 @@ const sha256Hex = (value: string): string => createHash("sha256").update(value).
  */
 export const git = (
   snapshots: Snapshots,
-  op: Extract<Op.Op, { _tag: "Git" }>
+  op: Extract<Op.Op, { _tag: "Git" }>,
+  auth?: Git.HttpAuth
 ): Effect.Effect<{ readonly path: string; readonly created: boolean }, DagError> =>
   snapshots.createWith(sha256Hex(JSON.stringify(["git", op.digest])), (dir) =>
     Git.checkout(dir, {
@@ -33,7 +34,8 @@ export const git = (
       branch: op.branch,
       keepGitDir: op.keepGitDir,
       depth: op.depth,
-      includeTags: op.includeTags
+      includeTags: op.includeTags,
+      auth
     }))
 
 /**
@@ -59,14 +61,19 @@ export const parseChecksum = (checksum: string): Effect.Effect<string, DagError>
  */
 export const http = (
   snapshots: Snapshots,
-  op: Extract<Op.Op, { _tag: "Http" }>
+  op: Extract<Op.Op, { _tag: "Http" }>,
+  authorization?: string
 ): Effect.Effect<string, DagError> =>
   Effect.scoped(Effect.gen(function*() {
     const expected = op.checksum === "" ? "" : yield* parseChecksum(op.checksum)
     const dir = yield* snapshots.scratch("http")
     const file = path.join(dir, op.name)
     const res = yield* Effect.tryPromise({
-      try: (signal) => fetch(op.url, { signal, redirect: "follow" }),
+      try: (signal) => fetch(op.url, {
+        signal,
+        redirect: "follow",
+        ...(authorization !== undefined ? { headers: { authorization } } : {})
+      }),
       catch: (cause) => {
         const inner = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause : cause) : undefined
         const reason = inner !== undefined ? inner.message : String(cause)

@@ -24,6 +24,20 @@ describe("Git", () => {
     assert.strictEqual(Op.http({ ...h, scope: "s1" }).digest, Op.http({ ...h, scope: "s1" }).digest)
   })
 
+  it("keeps credentials out of a git checkout's digest; an http download's digest has the secret's handle only", () => {
+    const auth = { secret: "token", handle: "hmac-sha256:" + "1".repeat(64), kind: "token" as const, username: "" }
+    assert.strictEqual(Op.git({ ...opts, auth }).digest, Op.git(opts).digest)
+    const h = { url: "http://x/f", name: "f", permissions: 0o600, checksum: "", scope: "s1" }
+    assert.notStrictEqual(Op.http({ ...h, auth }).digest, Op.http(h).digest)
+    assert.notStrictEqual(Op.http({ ...h, auth }).digest, Op.http({ ...h, auth: { ...auth, handle: "hmac-sha256:" + "2".repeat(64) } }).digest)
+  })
+
+  it("makes the Authorization header of a token (Basic, x-access-token unless a user is given) or takes it whole", () => {
+    assert.strictEqual(Git.tokenAuth("", "t0k").header, "Basic " + Buffer.from("x-access-token:t0k").toString("base64"))
+    assert.strictEqual(Git.tokenAuth("alice", "t0k").header, "Basic " + Buffer.from("alice:t0k").toString("base64"))
+    assert.deepStrictEqual(Git.headerAuth("Bearer x"), { header: "Bearer x", secrets: ["Bearer x"] })
+  })
+
   it("recognizes full commit hashes only", () => {
     assert.isTrue(Git.isFullHash(commit))
     assert.isTrue(Git.isFullHash("b".repeat(64)))
