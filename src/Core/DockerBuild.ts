@@ -2,14 +2,16 @@
  * `Directory.dockerBuild` and the `BuildArg` input: builds the Dockerfile of a directory (the directory is the build
  * context) into a Container, as `from` would give it: the built rootfs and its config (env, entrypoint, cmd, workdir,
  * user, labels, exposed ports). The build is an op (`Op.dockerBuild`), run once per context digest, Dockerfile path,
- * build arguments and target.
+ * build arguments, target and secrets (by handle). Secrets are mounted by their names
+ * (`RUN --mount=type=secret,id=<name>`, at `/run/secrets/<name>` by default), served to BuildKit from the session.
  */
 import { Effect } from "effect"
 import * as Op from "../Dag/Op.js"
 import { Solver } from "../Dag/Solver.js"
 import * as Api from "./Api.js"
 import { QueryError } from "./Errors.js"
-import type { ContainerState, DirectoryState } from "./State.js"
+import * as Secret from "./Secret.js"
+import type { ContainerState, DirectoryState, SecretState } from "./State.js"
 import { emptyContainer, nativePlatform } from "./State.js"
 
 type D = Api.Value<DirectoryState>
@@ -27,7 +29,7 @@ interface Args {
   readonly platform?: string | null
   readonly buildArgs: ReadonlyArray<{ readonly name: string; readonly value: string }>
   readonly target: string
-  readonly secrets: ReadonlyArray<unknown>
+  readonly secrets: ReadonlyArray<Api.Value<SecretState>>
   readonly noInit: boolean
   readonly ssh?: string | null
 }
@@ -69,7 +71,12 @@ export const make = Effect.gen(function*() {
               platform: { type: "Platform", doc: "The platform to build (only the engine's native platform)." },
               buildArgs: { type: "[BuildArg!]", doc: "Build arguments to use in the build.", default: [] },
               target: { type: "String", doc: "Target build stage to build (the last stage when empty).", default: "" },
-              secrets: { type: "[SecretID!]", doc: "Secrets to pass to the build (not supported yet).", default: [] },
+              secrets: {
+                type: "[SecretID!]",
+                doc: "Secrets to pass to the build. They are mounted at /run/secrets/[secret-name] in the build " +
+                  "container: RUN --mount=type=secret,id=[secret-name] in the Dockerfile.",
+                default: []
+              },
               noInit: {
                 type: "Boolean",
                 doc: "If set, skip the automatic init process injected into containers created by RUN statements " +
@@ -81,9 +88,10 @@ export const make = Effect.gen(function*() {
                 doc: "A socket to use for SSH authentication during the build, a SocketID (not supported yet)."
               }
             },
-            run: (v: D, a: Args) =>
+            run: (v: D, a: Args, ctx) =>
               Effect.gen(function*() {
-                if (a.secrets.length > 0) return yield* unsupported("secrets are not supported yet")
+                // each secret must be available to this session now (the build runs when the field resolves)
+                for (const s of a.secrets) yield* Secret.plaintext(s.state, ctx, "Directory.dockerBuild")
                 if (a.ssh !== undefined && a.ssh !== null && a.ssh !== "") {
                   return yield* unsupported("ssh is not supported yet")
                 }
@@ -95,7 +103,8 @@ export const make = Effect.gen(function*() {
                   context: v.state.op,
                   dockerfile: a.dockerfile === "" ? "Dockerfile" : a.dockerfile,
                   buildArgs: a.buildArgs.map((b) => [b.name, b.value] as const),
-                  target: a.target
+                  target: a.target,
+                  secrets: a.secrets.map((s) => ({ name: s.state.name, handle: s.state.handle }))
                 })
                 const c = (yield* solver.dockerBuild(op)).config
                 const empty = emptyContainer(platform)

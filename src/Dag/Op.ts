@@ -329,6 +329,8 @@ export type Op =
     readonly buildArgs: ReadonlyArray<readonly [string, string]>
     /** The stage to build ("" = the last one). */
     readonly target: string
+    /** Secrets the Dockerfile mounts by name (`RUN --mount=type=secret,id=<name>`), by handle; sorted by name. */
+    readonly secrets: ReadonlyArray<BuildSecret>
   }
 
 /**
@@ -599,14 +601,36 @@ export const dockerBuild = (o: {
   readonly dockerfile: string
   readonly buildArgs: ReadonlyArray<readonly [string, string]>
   readonly target: string
+  readonly secrets?: ReadonlyArray<BuildSecret> | undefined
 }): Op => {
   const buildArgs = [...new Map(o.buildArgs).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  // one per name (the last given wins), sorted; a secret counts by its handle
+  const secrets = [...new Map((o.secrets ?? []).map((s) => [s.name, s] as const)).values()]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   return {
     _tag: "DockerBuild",
     context: o.context,
     dockerfile: o.dockerfile,
     buildArgs,
     target: o.target,
-    digest: hash(["docker-build", o.context.digest, o.dockerfile, buildArgs, o.target])
+    secrets,
+    digest: hash([
+      "docker-build",
+      o.context.digest,
+      o.dockerfile,
+      buildArgs,
+      o.target,
+      ...(secrets.length > 0 ? [secrets.map((s) => [s.name, s.handle])] : [])
+    ])
   }
+}
+
+/**
+ * A secret of a Dockerfile build: the name the Dockerfile mounts it by, and its handle.
+ *
+ * @category models
+ */
+export interface BuildSecret {
+  readonly name: string
+  readonly handle: string
 }

@@ -527,11 +527,17 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         : once(op.digest, Op.describe(op), (run) =>
           persisted(run, "build", op.digest, plain<ResolvedImage>(), Effect.gen(function*() {
             const ctx = yield* DockerBuild.context(yield* snapshot(op.context), op.dockerfile)
+            const secrets: Record<string, string> = {}
+            for (const sec of op.secrets) {
+              const value = yield* secretValue({ secret: sec.name, handle: sec.handle }, `docker build of ${op.dockerfile}`)
+              if (value !== undefined) secrets[sec.name] = value
+            }
             const built = yield* pool.withPermits(1)(runtime.buildImage({
               context: () => Tar.pack(ctx.items),
               dockerfile: ctx.dockerfile,
               buildArgs: Object.fromEntries(op.buildArgs),
-              target: op.target
+              target: op.target,
+              ...(op.secrets.length > 0 ? { secrets } : {})
             })).pipe(Effect.mapError(fromContainer))
             return { value: built, refs: { images: [built.imageId], snapshots: [], bytes: yield* ownBytes(built.imageId, undefined) } }
           })))
@@ -760,7 +766,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           return subdir(op)
         case "Git":
           return once(op.digest, Op.describe(op), (ctx) =>
-            Effect.flatMap(sourceAuth(op.auth, `git ${op.url}`), (auth) =>
+            Effect.flatMap(secretValue(op.auth, `git ${op.url}`), (auth) =>
               Effect.map(
                 Sources.git(
                   snapshots,
@@ -778,7 +784,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
               )))
         case "Http":
           return once(op.digest, Op.describe(op), () =>
-            Effect.flatMap(sourceAuth(op.auth, `http ${op.url}`), (auth) => Sources.http(snapshots, op, auth)))
+            Effect.flatMap(secretValue(op.auth, `http ${op.url}`), (auth) => Sources.http(snapshots, op, auth)))
         case "Diff":
           return once(op.digest, Op.describe(op), (ctx) => diff(op, ctx))
         default:
@@ -1091,8 +1097,11 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
      * directory on a tmpfs when the host has one (`/dev/shm`), removed when the scope closes, and the scrubbing
      * patterns of their values. A secret the session does not hold fails the exec, naming the secret.
      */
-    /** The plaintext of a source's credentials, from the session the current fiber works for. */
-    const sourceAuth = (auth: Op.SourceAuth | undefined, use: string): Effect.Effect<string | undefined, DagError> =>
+    /** The plaintext of a secret (by handle; its name for errors), from the session the current fiber works for. */
+    const secretValue = (
+      auth: { readonly secret: string; readonly handle: string } | undefined,
+      use: string
+    ): Effect.Effect<string | undefined, DagError> =>
       auth === undefined ? Effect.succeed(undefined) : Effect.flatMap(FiberRef.get(currentSecrets), (lookup) => {
         const value = lookup(auth.handle)
         return value !== undefined ? Effect.succeed(value) : Effect.fail(

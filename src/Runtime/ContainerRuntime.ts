@@ -219,6 +219,11 @@ export interface BuildSpec {
   readonly buildArgs: Readonly<Record<string, string>>
   /** The stage to build ("" = the last one). */
   readonly target: string
+  /**
+   * Secrets the Dockerfile can mount (`RUN --mount=type=secret,id=<name>`): plaintexts by name, served to BuildKit
+   * through the build's session, never written anywhere; replaced by `***` in the output and errors.
+   */
+  readonly secrets?: Readonly<Record<string, string>> | undefined
   /** Called with each line of build output as it arrives (progress display). */
   readonly onOutput?: (line: string) => void
 }

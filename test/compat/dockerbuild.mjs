@@ -5,6 +5,9 @@
 // checks it.
 import { connect } from "@dagger.io/dagger"
 import { execFileSync } from "node:child_process"
+import { createHash } from "node:crypto"
+import * as os from "node:os"
+import * as path from "node:path"
 import { step } from "./step.mjs"
 
 const [nonce] = process.argv.slice(2)
@@ -43,6 +46,22 @@ LABEL dirk.test.dockerbuild=${nonce}
 RUN echo fine > /fine.txt
 RUN echo "about to fail" && echo "oops on stderr" >&2 && exit 7
 RUN echo never
+`
+
+const secretDockerfile = `FROM dirk.local/busybox:latest
+LABEL dirk.test.dockerbuild=${nonce}
+RUN --mount=type=secret,id=token test "$(sha256sum < /run/secrets/token | cut -c1-64)" = "${createHash("sha256").update("s3cr3t-value").digest("hex")}" && echo ok > /checked.txt && wc -c < /run/secrets/token > /len.txt
+RUN --mount=type=secret,id=token,target=/elsewhere/tok sed 's/./x/g' /elsewhere/tok > /target.txt && echo >> /target.txt
+`
+
+const secretFailing = `FROM dirk.local/busybox:latest
+LABEL dirk.test.dockerbuild=${nonce}
+RUN --mount=type=secret,id=token echo "the token is $(cat /run/secrets/token)" && exit 3
+`
+
+const secretMissing = `FROM dirk.local/busybox:latest
+LABEL dirk.test.dockerbuild=${nonce}
+RUN --mount=type=secret,id=other,required=true true
 `
 
 await connect(async (client) => {
@@ -102,7 +121,18 @@ await connect(async (client) => {
       containers: docker("ps", "-a", "-q", "--filter", filter)
     }
   })
-  await step(r, "secrets", () =>
-    dir.dockerBuild({ secrets: [client.setSecret("token", "s3cr3t-value")] }).sync().then(() => "built"))
+  // secrets: mounted by name in RUN --mount=type=secret; in no layer; scrubbed from a failure's output
+  const token = client.setSecret("token", "s3cr3t-value")
+  const secretDir = dir
+    .withNewFile("secret.Dockerfile", secretDockerfile)
+    .withNewFile("secret-fail.Dockerfile", secretFailing)
+    .withNewFile("secret-missing.Dockerfile", secretMissing)
+  const withSecret = secretDir.dockerBuild({ dockerfile: "secret.Dockerfile", secrets: [token] })
+  await step(r, "secrets", () => withSecret.withExec(["cat", "/checked.txt", "/len.txt", "/target.txt"]).stdout())
+  await step(r, "secretsExport", () => withSecret.export(path.join(os.tmpdir(), `dirk-dockerbuild-secret-${nonce}.tar`)))
+  await step(r, "secretsFailing", () =>
+    secretDir.dockerBuild({ dockerfile: "secret-fail.Dockerfile", secrets: [token] }).sync().then(() => "built"))
+  await step(r, "secretsMissing", () =>
+    secretDir.dockerBuild({ dockerfile: "secret-missing.Dockerfile", secrets: [token] }).sync().then(() => "built"))
   process.stdout.write(JSON.stringify(r))
 })

@@ -62,5 +62,11 @@ await connect(async (client) => {
   await step(r, "gitReadme", () => tree.file("README").contents())
   await step(r, "gitExport", () => tree.export(path.join(scratch, "git-tree")))
   await step(r, "gitId", () => id(tree))
+  // a Dockerfile build that mounts the secret, and one that prints it and fails
+  const buildDir = client.directory()
+    .withNewFile("Dockerfile", "FROM dirk.local/busybox:latest\nRUN --mount=type=secret,id=one wc -c < /run/secrets/one > /len\n")
+    .withNewFile("fail.Dockerfile", "FROM dirk.local/busybox:latest\nRUN --mount=type=secret,id=one cat /run/secrets/one; exit 4\n")
+  await step(r, "buildLen", () => buildDir.dockerBuild({ secrets: [one] }).withExec(["cat", "/len"]).stdout())
+  await step(r, "buildFailed", () => buildDir.dockerBuild({ dockerfile: "fail.Dockerfile", secrets: [one] }).sync())
   process.stdout.write(JSON.stringify(r, null, 2) + "\n")
 })

@@ -3,7 +3,12 @@
  * multi-stage Dockerfile with build arguments and a target, the config the result carries, execs on it, a custom
  * Dockerfile path, build failures, refused arguments; and nothing the builds made is left in Docker after the run.
  */
+import { execFileSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as zlib from "node:zlib"
 import { beforeAll, describe, expect, it } from "vitest"
 import { docker, runCompat, type Steps } from "../support/compat.js"
 
@@ -70,10 +75,45 @@ describe("Directory.dockerBuild, through Dagger's client", () => {
     expect(out.missingDefault.error).toContain("Dockerfile \"Dockerfile\" not found")
   })
 
-  it("another platform and secrets are refused (documented), without the secret's value", () => {
+  it("another platform is refused (documented)", () => {
     expect(out.platform.error).toMatch(/platform linux\/s390x is not supported/)
-    expect(out.secrets.error).toBe("Directory.dockerBuild: secrets are not supported yet")
-    expect(out.secrets.error).not.toContain("s3cr3t-value")
+  })
+
+  it("secrets: RUN --mount=type=secret,id=<name> reads the value (default path and a target)", () => {
+    expect(out.secrets).toBe("ok\n12\nxxxxxxxxxxxx\n")
+  })
+
+  it("secrets: the value is in no layer nor config of the built image", () => {
+    const tar = path.join(os.tmpdir(), `dirk-dockerbuild-secret-${nonce}.tar`)
+    try {
+      expect(out.secretsExport).toBe(tar)
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-dockerbuild-secret-"))
+      try {
+        execFileSync("tar", ["-xf", tar, "-C", dir])
+        // every blob (layers are gzip-compressed: looked at unpacked too), the index and the manifest
+        const blobs = (fs.readdirSync(dir, { recursive: true }) as Array<string>)
+          .map((f) => path.join(dir, f))
+          .filter((f) => fs.statSync(f).isFile())
+        expect(blobs.length).toBeGreaterThan(3)
+        for (const f of blobs) {
+          const bytes = fs.readFileSync(f)
+          const plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? zlib.gunzipSync(bytes) : bytes
+          expect(plain.includes(Buffer.from("s3cr3t-value")), f).toBe(false)
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true })
+      }
+    } finally {
+      fs.rmSync(tar, { force: true })
+    }
+  })
+
+  it("secrets: a failing step's output has the value replaced by ***; a required secret not given is an error naming it", () => {
+    expect(out.secretsFailing.error).toContain("the token is ***")
+    expect(out.secretsFailing.error).toContain("exit code: 3")
+    expect(JSON.stringify(out)).not.toContain("s3cr3t-value")
+    expect(out.secretsMissing.error).toContain("docker build of secret-missing.Dockerfile")
+    expect(out.secretsMissing.error).toMatch(/secret other/)
   })
 
   it("while the engine runs: the images it built and committed, labelled as the engine's; no container", () => {

@@ -1,7 +1,8 @@
 /**
  * No secret value leaks: pipelines with known values (test/compat/leak.mjs, through Dagger's npm client and `dirk run`:
  * secret variables, mounted secrets, a cache volume, output, a failed exec, a redirect, export, asTarball, publish, a
- * directory of the rootfs, an http download and a git repository fetched with credentials), then every byte the engine wrote is scanned for the values (raw, base64, base64url):
+ * directory of the rootfs, an http download and a git repository fetched with credentials, Dockerfile builds that
+ * mount one), then every byte the engine wrote is scanned for the values (raw, base64, base64url):
  * its state directory (cache index, snapshots, its log), the images it committed (`docker save`, configs and layers),
  * the exported and published images, what it printed and every ID it returned. Mounted secrets' files are gone from
  * /dev/shm after the session.
@@ -106,6 +107,9 @@ describe("secret values leak nowhere", () => {
     // the sources that want credentials were fetched with them
     expect(out.httpContents).toBe("private\n")
     expect(out.gitReadme).toBe("two\n")
+    expect(out.buildLen).toBe(`${value.length}\n`)
+    expect(out.buildFailed.error).toContain("exit code: 4")
+    expect(out.buildFailed.error).toContain("***")
     expect(files(path.join(scratch, "git-tree")).some((f) => f.endsWith(`${path.sep}.git${path.sep}config`))).toBe(true)
   })
 

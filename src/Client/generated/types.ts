@@ -1283,7 +1283,7 @@ export interface DirectoryDockerBuildOptions {
    */
   readonly target?: string | undefined
   /**
-   * Secrets to pass to the build (not supported yet).
+   * Secrets to pass to the build. They are mounted at /run/secrets/[secret-name] in the build container: RUN --mount=type=secret,id=[secret-name] in the Dockerfile.
    *
    * Default: `[]`.
    */

@@ -1,28 +1,28 @@
 /**
  * One image build through Docker's build API with BuildKit (`POST /build?version=2`). BuildKit needs a session: a
- * hijacked `/session` connection served by dockerode's session helper, opened before the build and closed after it
- * whatever happens (an interrupted build included, which dockerode's own `buildImage` would leave open). BuildKit runs
+ * hijacked `/session` connection on which the engine serves the build's secrets (`buildSession.ts`), opened before
+ * the build and closed after it whatever happens (an interrupted build included). The secrets' values are replaced
+ * by `***` in the build output passed on and in the failure message. BuildKit runs
  * the steps outside Docker's container list and keeps no intermediate images: the only Docker object a build leaves
  * is the final image, which carries the labels given here.
  */
 import type Dockerode from "dockerode"
 import { Effect } from "effect"
-import { createRequire } from "node:module"
 import type { Readable } from "node:stream"
 import type { BuildSpec } from "../ContainerRuntime.js"
 import * as BuildOutput from "./buildOutput.js"
+import * as BuildSession from "./buildSession.js"
 
-type WithSession = (
-  docker: Dockerode,
-  auth: undefined,
-  handler: (err: unknown, sessionId: string, done: () => void) => void
-) => void
-
-// Loaded on first use: it pulls in gRPC, which a run without builds should not pay for.
-let withSessionFn: WithSession | undefined
-const withSession = (): WithSession => {
-  withSessionFn ??= createRequire(import.meta.url)("dockerode/lib/session.js") as WithSession
-  return withSessionFn
+/**
+ * Replaces each of `values` (and each trimmed of surrounding whitespace) in `text` with `***`, longest first.
+ *
+ * @category constructors
+ */
+export const scrubValues = (values: ReadonlyArray<string>, text: string): string => {
+  const all = [...new Set(values.flatMap((v) => [v, v.trim()]))].filter((v) => v !== "").sort((a, b) => b.length - a.length)
+  let out = text
+  for (const v of all) out = out.split(v).join("***")
+  return out
 }
 
 /**
@@ -45,13 +45,16 @@ export const build = <E>(
   fail: Fail<E>
 ): Effect.Effect<string, E> =>
   Effect.scoped(Effect.gen(function*() {
+    const secrets = new Map(Object.entries(spec.secrets ?? {}).map(([k, v]) => [k, Buffer.from(v, "utf8")] as const))
+    const values = Object.values(spec.secrets ?? {})
+    const scrub = (text: string) => (values.length === 0 ? text : scrubValues(values, text))
     const session = yield* Effect.acquireRelease(
-      Effect.async<{ readonly id: string; readonly done: () => void }, E>((resume) => {
-        withSession()(docker, undefined, (err, id, done) => {
-          resume(err ? Effect.fail(fail("opening a BuildKit session", err)) : Effect.succeed({ id, done }))
+      Effect.async<BuildSession.BuildSession, E>((resume) => {
+        BuildSession.open(docker, secrets, (err, s) => {
+          resume(err || s === undefined ? Effect.fail(fail("opening a BuildKit session", err)) : Effect.succeed(s))
         })
       }),
-      (s) => Effect.sync(() => s.done())
+      (s) => Effect.sync(() => s.close())
     )
     const body = yield* Effect.acquireRelease(
       Effect.async<Readable, E>((resume, signal) => {
@@ -76,7 +79,8 @@ export const build = <E>(
       }),
       (stream) => Effect.sync(() => stream.destroy())
     )
-    const output = BuildOutput.make(spec.onOutput)
+    const onOutput = spec.onOutput
+    const output = BuildOutput.make(onOutput === undefined ? undefined : (line) => onOutput(scrub(line)))
     yield* Effect.async<void, E>((resume) => {
       let settled = false
       const finish = (error?: unknown) => {
@@ -93,7 +97,7 @@ export const build = <E>(
     })
     const report = output.report()
     if (report.error !== undefined || report.imageId === undefined) {
-      return yield* Effect.fail(fail(BuildOutput.failureMessage(spec.dockerfile, report)))
+      return yield* Effect.fail(fail(scrub(BuildOutput.failureMessage(spec.dockerfile, report))))
     }
     return report.imageId
   }))

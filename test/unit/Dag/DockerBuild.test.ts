@@ -32,13 +32,27 @@ describe("Op.dockerBuild", () => {
       build({ target: "dev" }),
       build({ buildArgs: [["A", "1"]] }),
       build({ buildArgs: [["A", "2"]] }),
-      build({ context: Op.local("/host/app", "sha256:other", "/snapshots/other") })
+      build({ context: Op.local("/host/app", "sha256:other", "/snapshots/other") }),
+      build({ secrets: [{ name: "token", handle: "hmac-sha256:1" }] }),
+      build({ secrets: [{ name: "token", handle: "hmac-sha256:2" }] }),
+      build({ secrets: [{ name: "other", handle: "hmac-sha256:1" }] })
     ].map((op) => op.digest)
     assert.strictEqual(new Set(digests).size, digests.length)
     // the host path is provenance only: the same content elsewhere is the same build
     assert.strictEqual(build({ context: Op.local("/elsewhere", "sha256:content", "/snapshots/x") }).digest, build().digest)
   })
 })
+
+it.prop(
+  "secrets: the order does not matter, the last handle of a name counts; none is the same as no list",
+  [fc.array(fc.tuple(fc.constantFrom("a", "b", "c"), fc.constantFrom("h1", "h2", "h3")), { maxLength: 6 })],
+  ([pairs]) => {
+    const secrets = pairs.map(([name, handle]) => ({ name, handle }))
+    const canonical = [...new Map(pairs).entries()].reverse().map(([name, handle]) => ({ name, handle }))
+    assert.strictEqual(build({ secrets }).digest, build({ secrets: canonical }).digest)
+    if (secrets.length === 0) assert.strictEqual(build({ secrets }).digest, build().digest)
+  }
+)
 
 describe("DockerBuild.context", () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-docker-build-"))
