@@ -1,10 +1,13 @@
 /**
- * `dirk run [-q] [--] CMD ARGS...`: opens a session and runs CMD with `DAGGER_SESSION_PORT` and `DAGGER_SESSION_TOKEN`
- * set (stdio inherited), so Dagger SDK clients in CMD use it; exits with CMD's exit code (signal n → 128+n).
+ * `dirk run [-q|-v|--debug] [--] CMD ARGS...`: opens a session and runs CMD with `DAGGER_SESSION_PORT` and
+ * `DAGGER_SESSION_TOKEN` set (stdio inherited), so Dagger SDK clients in CMD use it; exits with CMD's exit code
+ * (signal n → 128+n). The progress of what CMD asks the session for goes to stderr as plain lines (CMD owns the
+ * terminal, so there is no live view), at the level the options give.
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Effect } from "effect"
 import type { EngineShape } from "../Engine/Engine.js"
+import type * as ProgressView from "./ProgressView.js"
 import { CliEngine } from "./CliEngine.js"
 import { type CliError, ExitCode } from "./CliError.js"
 import { CliIo, type CliIoShape } from "./CliIo.js"
@@ -13,7 +16,18 @@ import * as Session from "./Session.js"
 /** @category options */
 export const quietOption = Options.boolean("quiet").pipe(
   Options.withAlias("q"),
-  Options.withDescription("Accepted like the other commands' -q; run shows no progress (CMD's output is its own)")
+  Options.withDescription("Do not print progress on stderr (CMD's own output is left alone)")
+)
+
+/** @category options */
+export const verboseOption = Options.boolean("verbose").pipe(
+  Options.withAlias("v"),
+  Options.withDescription("Show every operation in the progress (also those served from memory)")
+)
+
+/** @category options */
+export const debugOption = Options.boolean("debug").pipe(
+  Options.withDescription("Show engine internals in the progress too (digests, parents, the session)")
 )
 
 /**
@@ -21,7 +35,18 @@ export const quietOption = Options.boolean("quiet").pipe(
  *
  * @category models
  */
-export const optionWords: ReadonlyArray<string> = ["-q", "--quiet"]
+export const optionWords: ReadonlyArray<string> = ["-q", "--quiet", "-v", "--verbose", "--debug"]
+
+/**
+ * The progress a run shows: plain lines on stderr (CMD shares the terminal), at the level of the options.
+ *
+ * @category models
+ */
+export const viewSettings = (o: { readonly quiet: boolean; readonly verbose: boolean; readonly debug: boolean }): ProgressView.Settings => ({
+  mode: "plain",
+  level: o.quiet ? "quiet" : o.debug ? "debug" : o.verbose ? "verbose" : "default",
+  explainCache: false
+})
 
 /** @category args */
 export const commandArgs = Args.text({ name: "command" }).pipe(
@@ -45,14 +70,15 @@ export const sessionEnv = (session: { readonly port: number; readonly token: str
 export const run = (
   engine: EngineShape,
   io: CliIoShape,
-  argv: readonly [string, ...Array<string>]
+  argv: readonly [string, ...Array<string>],
+  view: ProgressView.Settings = viewSettings({ quiet: true, verbose: false, debug: false })
 ): Effect.Effect<void, CliError | ExitCode> =>
   Effect.gen(function*() {
     const [cmd, ...args] = argv
     const code = yield* Session.withSession(
       engine,
       io,
-      { progress: false },
+      { progress: view.level !== "quiet", view },
       (_client, session) => io.spawnInherit(cmd, args, sessionEnv(session))
     )
     if (code !== 0) return yield* Effect.fail(new ExitCode({ code }))
@@ -61,7 +87,13 @@ export const run = (
 /**
  * @category constructors
  */
-export const command = Command.make("run", { quiet: quietOption, command: commandArgs }, (options) =>
-  Effect.gen(function*() {
-    yield* run(yield* CliEngine, yield* CliIo, options.command)
-  })).pipe(Command.withDescription("Run a command with a session (DAGGER_SESSION_PORT/TOKEN set); exit with its code"))
+export const command = Command.make(
+  "run",
+  { quiet: quietOption, verbose: verboseOption, debug: debugOption, command: commandArgs },
+  (options) =>
+    Effect.gen(function*() {
+      yield* run(yield* CliEngine, yield* CliIo, options.command, viewSettings(options))
+    })
+).pipe(Command.withDescription(
+  "Run a command with a session (DAGGER_SESSION_PORT/TOKEN set), showing the progress of what it asks for; exit with its code"
+))

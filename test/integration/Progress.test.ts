@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { dirk, stateDirs } from "../support/cli.js"
+import { dirk, repoRoot, stateDirs } from "../support/cli.js"
 
 const states = stateDirs("dirk-progress-state-")
 const state = states.fresh()
@@ -21,6 +21,22 @@ const run = `${process.pid}-${Date.now()}`
 const escapes = /\x1b/
 
 describe("plain progress", () => {
+  it("dirk run: plain lines on stderr for what the command asks for (its exec and output); -q none; stdout is the command's", async () => {
+    const fixture = path.join(repoRoot, "test/fixtures/client/progress.mjs")
+    const shown = await dirk(["run", "node", fixture], { stateDir: state, env: { MARK: `a-${run}` } })
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.stdout).toBe(`client got: run-out-a-${run}\n`)
+    const lines = shown.stderr.split("\n")
+    expect(lines.some((l) => /^dirk │ ✔ exec sh -c .* \d/.test(l)), shown.stderr).toBe(true)
+    expect(lines.some((l) => l.startsWith("dirk │ ┊  exec sh -c") && l.endsWith(`│ run-out-a-${run}`)), shown.stderr).toBe(true)
+    expect(shown.stderr).not.toMatch(escapes)
+    const quiet = await dirk(["run", "-q", "node", fixture], { stateDir: state, env: { MARK: `b-${run}` } })
+    expect(quiet.code, quiet.stderr).toBe(0)
+    expect(quiet.stdout).toBe(`client got: run-out-b-${run}\n`)
+    expect(quiet.stderr).toBe("")
+  })
+
+
   it("prints exec output lines prefixed by their op, escaped and clipped, between its start and end lines", async () => {
     const script = `echo out-${run}; echo err-${run} >&2; printf 'bin\\001\\033[31mred\\033[0m\\n'; head -c 6000 /dev/zero | tr '\\0' x; echo`
     const r = await dirk(["core", "--progress=plain", ...busybox, "with-exec", "--args", `sh,-c,${script}`, "stdout"], {
