@@ -37,7 +37,12 @@ const execDoc = {
   args: { type: "[String!]!", doc: "Command to run (no shell: use [\"sh\",\"-c\",\"...\"]). Empty means the default args." },
   useEntrypoint: { type: "Boolean", doc: "Prepend the container's entrypoint to the args.", default: false },
   stdin: { type: "String", doc: "Written to the command's standard input, which is then closed.", default: "" },
-  redirectStdin: { type: "String", doc: "Not supported yet: a path whose contents become stdin.", default: "" },
+  redirectStdin: {
+    type: "String",
+    doc: "Redirect the command's standard input from a file in the container (relative to the workdir; its mounts " +
+      "included). Example: \"./stdin.txt\"",
+    default: ""
+  },
   redirectStdout: { type: "String", doc: "Write stdout to this path in the container instead of capturing it.", default: "" },
   redirectStderr: { type: "String", doc: "Write stderr to this path in the container instead of capturing it.", default: "" },
   expect: { type: "ReturnType", doc: "Which exit codes are a success.", default: "SUCCESS" },
@@ -82,7 +87,7 @@ const siteOf = (p: Api.Value<ContainerState>, ctx: Api.ClientContext): string =>
 export const execOp = (
   p: C,
   args: ReadonlyArray<string>,
-  options: Pick<Op.ExecMeta, "stdin" | "redirectStdout" | "redirectStderr" | "expect"> & { readonly nonce?: string },
+  options: Pick<Op.ExecMeta, "stdin" | "redirectStdin" | "redirectStdout" | "redirectStderr" | "expect"> & { readonly nonce?: string },
   ctx: Api.ClientContext
 ) => {
   const s = p.state
@@ -224,7 +229,9 @@ export const make = Effect.gen(function*() {
             }, ctx) =>
               Effect.gen(function*() {
                 const s = p.state
-                if (a.redirectStdin) return yield* Effect.fail(new QueryError({ reason: "Unsupported", detail: "withExec: redirectStdin is not supported yet" }))
+                if (a.redirectStdin && a.stdin) {
+                  return yield* Effect.fail(invalid("withExec: give stdin or redirectStdin, not both"))
+                }
                 for (const flag of ["experimentalPrivilegedNesting", "insecureRootCapabilities"] as const) {
                   if (a[flag]) return yield* Effect.fail(new QueryError({ reason: "Unsupported", detail: `withExec: ${flag} is not supported yet` }))
                 }
@@ -233,6 +240,7 @@ export const make = Effect.gen(function*() {
                 if (a.useEntrypoint) args = [...s.config.entrypoint, ...args]
                 const exec = execOp(p, args, {
                   stdin: a.stdin,
+                  ...(a.redirectStdin ? { redirectStdin: a.redirectStdin } : {}),
                   redirectStdout: a.redirectStdout,
                   redirectStderr: a.redirectStderr,
                   expect: a.expect,

@@ -21,6 +21,8 @@ export interface ExecMeta {
   readonly workdir: string
   readonly user: string
   readonly stdin: string
+  /** A path in the container (relative to workdir) whose contents are the process's stdin (absent: none). */
+  readonly redirectStdin?: string | undefined
   /** Paths (relative to workdir) that receive stdout/stderr instead of capturing them; "" = capture. */
   readonly redirectStdout: string
   readonly redirectStderr: string

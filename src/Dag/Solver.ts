@@ -575,7 +575,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         const owned = owner === undefined
           ? undefined
           : { owner, newDirs: yield* Owners.newDirs(ownerDeps, op.input, a) }
-        const items = yield* FileActions.tarItems(a, source, owned)
+        const items = Tar.lastPerName(yield* FileActions.tarItems(a, source, owned))
         return { path: "/", tar: () => Tar.pack(items), layer: Tar.layerInfo(items) }
       })
 
@@ -1041,7 +1041,10 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           },
           ...(meta.tmpfs.length > 0 ? { tmpfs: meta.tmpfs } : {}),
           ...(meta.tmpfsSize !== undefined ? { tmpfsSize: meta.tmpfsSize } : {}),
-          ...(meta.stdin !== "" ? { stdin: meta.stdin } : {})
+          ...(meta.stdin !== "" ? { stdin: meta.stdin } : {}),
+          ...(meta.redirectStdin !== undefined && meta.redirectStdin !== ""
+            ? { stdinFile: path.posix.resolve("/", workdir, meta.redirectStdin) }
+            : {})
         }
         const combined: Array<Buffer> = []
         /** The combined output, scrubbed, once the process has exited. */

@@ -100,6 +100,11 @@ export interface RunSpec {
   readonly tmpfsSize?: Readonly<Record<string, number>>
   /** Written to the process's stdin, which is then closed. */
   readonly stdin?: string
+  /**
+   * An absolute path in the container (its mounts included) whose contents are written to the process's stdin
+   * instead (`redirectStdin`); a missing path is an error.
+   */
+  readonly stdinFile?: string
   /** `none` (default), `host`, or a network (created by `createNetwork`) with this container's aliases on it. */
   readonly network?: "none" | "host" | NetworkAttachment
   /** Run an init process as PID 1 (it forwards signals and reaps zombies: a service stops at SIGTERM). */

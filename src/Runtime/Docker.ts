@@ -296,7 +296,12 @@ export const makeOwnerId = (): string => `dirk-${randomBytes(6).toString("hex")}
  *
  * @category constructors
  */
-export const make = (options?: { readonly owner?: string; readonly stateDir?: string }) =>
+export const make = (options?: {
+  readonly owner?: string
+  readonly stateDir?: string
+  /** Archives smaller than this go into containers, not layers (default `DIRK_LAYER_MIN_BYTES`, else 8 MiB). */
+  readonly layerMinBytes?: number
+}) =>
   Effect.gen(function*() {
     const { docker, host } = yield* DockerClient
     const owner = options?.owner ?? makeOwnerId()
@@ -562,7 +567,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
      */
     const runViaExec = (spec: RunSpec) =>
       Effect.scoped(Effect.gen(function*() {
-        const withStdin = spec.stdin !== undefined
+        const withStdin = spec.stdin !== undefined || spec.stdinFile !== undefined
         const pause = yield* pauseProgram
         if (pause === undefined) {
           return yield* new ContainerError({
@@ -580,6 +585,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         })
         const id = container.id
         if (spec.archives !== undefined) yield* putAll(container, spec.image, spec.archives)
+        const input = spec.stdinFile !== undefined ? yield* readFileIn(container, spec.image, spec.stdinFile) : spec.stdin
         const ctx = (detail: string): CallContext => ({ reason: "RunFailed", detail, image: spec.image, containerId: id })
         yield* call(ctx(`starting container ${id}`), (signal) => container.start({ abortSignal: signal }))
         const exec = yield* call(ctx(`creating the exec in container ${id}`), () =>
@@ -598,8 +604,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
           (attached) => Effect.sync(() => attached.destroy())
         )
         const { stdout, stderr, ended } = demux(stream as Duplex, spec)
-        if (spec.stdin !== undefined) {
-          const input = spec.stdin
+        if (input !== undefined) {
           yield* Effect.sync(() => {
             stream.write(input)
             stream.end()
@@ -647,7 +652,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
       yield* ensureVolumes(given)
       const spec = yield* layered(given)
       if (spec.secretEnv !== undefined && spec.secretEnv.length > 0) return yield* runViaExec(spec)
-      const withStdin = spec.stdin !== undefined
+      const withStdin = spec.stdin !== undefined || spec.stdinFile !== undefined
       const ctx = (detail: string, containerId: string): CallContext => ({
         reason: "RunFailed",
         detail,
@@ -659,6 +664,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         const id = container.id
         spec.onCreated?.(id)
         if (spec.archives !== undefined) yield* putAll(container, spec.image, spec.archives)
+        const input = spec.stdinFile !== undefined ? yield* readFileIn(container, spec.image, spec.stdinFile) : spec.stdin
 
         // Attach before start, so that no output is lost.
         const stream = yield* Effect.acquireRelease(
@@ -691,8 +697,7 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
           exitCode = started.value.exitCode
           stderr.chunks.push(Buffer.from(`${started.value.message}\n`))
         } else {
-          if (spec.stdin !== undefined) {
-            const input = spec.stdin
+          if (input !== undefined) {
             yield* Effect.sync(() => {
               const writable = stream as NodeJS.ReadWriteStream
               writable.write(input)
@@ -910,8 +915,66 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         })
       }))
 
-    /** Set after Docker refused an image archive: the layer path is not tried again. */
+    /**
+     * The contents of the file at `path` in a (created) container, its mounts included, symlinks followed (up to 16);
+     * for `redirectStdin`. A missing path, a directory or a special file: an error naming the path.
+     */
+    const readFileIn = (container: Dockerode.Container, image: string, path: string, hops = 0): Effect.Effect<Buffer, ContainerError> =>
+      Effect.scoped(Effect.gen(function*() {
+        const fail = (why: string) =>
+          new ContainerError({ reason: "RunFailed", detail: `redirectStdin: ${path}: ${why}`, image, containerId: container.id })
+        const tar = yield* Effect.acquireRelease(
+          call(
+            { reason: "ArchiveFailed", detail: `reading ${path} from ${image}`, image, containerId: container.id },
+            (signal) => container.getArchive({ path, abortSignal: signal }) as Promise<Readable>
+          ),
+          (stream) => Effect.sync(() => stream.destroy())
+        ).pipe(Effect.map(Option.some), Effect.catchIf(isStatus(404), () => Effect.succeedNone))
+        if (Option.isNone(tar)) return yield* fail("no such file in the container")
+        const entry = yield* Effect.async<{ readonly header: TarStream.Header; readonly data: Buffer } | undefined, ContainerError>((resume) => {
+          const extract = TarStream.extract()
+          let done = false
+          const settle = (r: Effect.Effect<{ readonly header: TarStream.Header; readonly data: Buffer } | undefined, ContainerError>) => {
+            if (done) return
+            done = true
+            resume(r)
+            extract.destroy()
+          }
+          const failed = (e: unknown) =>
+            settle(Effect.fail(new ContainerError({ reason: "ArchiveFailed", detail: `reading ${path} from ${image}: ${String(e)}`, image, cause: e })))
+          // the first entry is the path itself (settled there: the rest is not read)
+          extract.on("entry", (header, stream) => {
+            const chunks: Array<Buffer> = []
+            stream.on("data", (c: unknown) => void chunks.push(c as Buffer))
+            stream.on("end", () => settle(Effect.succeed({ header, data: Buffer.concat(chunks) })))
+            stream.on("error", failed)
+          })
+          extract.on("finish", () => settle(Effect.succeed(undefined)))
+          extract.on("error", failed)
+          tar.value.on("error", failed)
+          tar.value.pipe(extract)
+          return Effect.sync(() => extract.destroy())
+        })
+        if (entry === undefined) return yield* fail("no such file in the container")
+        if (entry.header.type === "symlink" && entry.header.linkname !== undefined && entry.header.linkname !== null) {
+          if (hops >= 16) return yield* fail("too many levels of symbolic links")
+          return yield* readFileIn(container, image, posix.resolve(posix.dirname(path), entry.header.linkname), hops + 1)
+        }
+        if (entry.header.type !== "file" && entry.header.type !== "contiguous-file") {
+          return yield* fail(entry.header.type === "directory" ? "is a directory" : `not a regular file (${entry.header.type})`)
+        }
+        return entry.data
+      }))
+
+    /** Set after Docker refused an image archive for no reason of its content: the layer path is not tried again. */
     let layersRefused = process.env.DIRK_LAYER_LOAD === "0"
+    /**
+     * Archives smaller than this (bytes) go into a container instead of a layer: for a few small files that is as
+     * quick, and a fused exec then makes one layer, not two (Docker's overlay2 stacks at most ~125 layers).
+     */
+    const layerMinBytes = options?.layerMinBytes ?? Number(process.env.DIRK_LAYER_MIN_BYTES ?? 8 * 1024 * 1024)
+    /** Docker's refusals that are about one archive (or one image), not about loading layers at all. */
+    const refusedForContent = /duplicates of file paths|max depth exceeded/i
 
     /**
      * Adds `puts` to `image` as one new layer (`docker load`, see internal/layer.ts), or None when they cannot be a
@@ -928,6 +991,9 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
           parts.push({ tar: put.tar, size: put.layer.size })
           for (const n of put.layer.names) names.push(n)
         }
+        if (parts.reduce((n, p) => n + p.size, 0) < layerMinBytes) return Option.none()
+        // a layer may hold a path once (Docker refuses duplicates; an extraction lets the last one win)
+        if (new Set(names.map((n) => n.replace(/\/+$/, ""))).size !== names.length) return Option.none()
         const info = yield* inspectImage(image)
         if (Option.isNone(info)) return yield* new ContainerError({ reason: "ImageNotFound", detail: `image ${image} not found`, image })
         // the image's own parents of the new entries: listed as they are; one that is not a directory: no layer
@@ -948,7 +1014,12 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
                 continue
               }
               if (h.value.type !== "directory") return false
-              dirs.push({ name: p, mode: h.value.mode ?? 0o755, uid: h.value.uid ?? 0, gid: h.value.gid ?? 0, mtime: h.value.mtime ?? new Date(0) })
+              // large owners are in the entry's PAX records (the header's octal fields are too short for them)
+              const pax = (h.value.pax ?? {}) as Record<string, string | undefined>
+              const uid = pax.uid !== undefined ? Number(pax.uid) : h.value.uid ?? 0
+              const gid = pax.gid !== undefined ? Number(pax.gid) : h.value.gid ?? 0
+              if (!Number.isSafeInteger(uid) || !Number.isSafeInteger(gid) || uid < 0 || gid < 0) return false
+              dirs.push({ name: p, mode: h.value.mode ?? 0o755, uid, gid, mtime: h.value.mtime ?? new Date(0) })
             }
             return true
           }))
@@ -980,6 +1051,10 @@ export const make = (options?: { readonly owner?: string; readonly stateDir?: st
         }
         if (loaded._tag === "Left" || config === undefined) {
           if (loaded._tag === "Left" && loaded.left.reason === "DaemonUnavailable") return yield* loaded.left
+          if (loaded._tag === "Left" && refusedForContent.test(loaded.left.message)) {
+            yield* Effect.logDebug(`Docker did not load a layer on ${image} (${loaded.left.message}); its files go in through a container`)
+            return Option.none()
+          }
           layersRefused = true
           yield* Effect.logWarning(
             `Docker did not load an image layer (${loaded._tag === "Left" ? loaded.left.message : "no configuration"}); files go in through containers from now on`
@@ -1357,5 +1432,9 @@ export const layer: Layer.Layer<ContainerRuntime, never, DockerClient> = Layer.s
  *
  * @category layers
  */
-export const layerWithOwner = (owner: string, stateDir?: string): Layer.Layer<ContainerRuntime, never, DockerClient> =>
-  Layer.scoped(ContainerRuntime, make({ owner, ...(stateDir !== undefined ? { stateDir } : {}) }))
+export const layerWithOwner = (
+  owner: string,
+  stateDir?: string,
+  more?: { readonly layerMinBytes?: number }
+): Layer.Layer<ContainerRuntime, never, DockerClient> =>
+  Layer.scoped(ContainerRuntime, make({ owner, ...(stateDir !== undefined ? { stateDir } : {}), ...more }))

@@ -94,6 +94,19 @@ await connect(async (client) => {
     const c = base.withExec(["sh", "-c", "echo to-stdout; echo to-file >&2"], { redirectStderr: "/err.txt" })
     return { file: await c.file("/err.txt").contents(), stdout: await c.stdout() }
   })
+  await step(r, "redirectStdin", () =>
+    base.withNewFile("/w/in.txt", "from a file\n").withWorkdir("/w").withExec(["cat"], { redirectStdin: "in.txt" }).stdout())
+  await step(r, "redirectStdinMount", () =>
+    base.withMountedDirectory("/m", client.directory().withNewFile("x.txt", "from a mount\n"))
+      .withExec(["cat"], { redirectStdin: "/m/x.txt" }).stdout())
+  await step(r, "redirectStdinLink", () =>
+    base.withNewFile("/data/real.txt", "through a link\n").withSymlink("/data/real.txt", "/link.txt")
+      .withExec(["wc", "-c"], { redirectStdin: "/link.txt" }).stdout())
+  await step(r, "redirectStdinSecret", () =>
+    base.withNewFile("/in.txt", "with a secret\n").withSecretVariable("S", client.setSecret("stdin-secret", "x"))
+      .withExec(["cat"], { redirectStdin: "/in.txt" }).stdout())
+  await step(r, "redirectStdinMissing", () => base.withExec(["cat"], { redirectStdin: "/nope.txt" }).stdout())
+  await step(r, "redirectStdinBoth", () => base.withExec(["cat"], { stdin: "x", redirectStdin: "/etc/passwd" }).stdout())
   await step(r, "noInit", () => sh(base, "echo $$", { noInit: true }))
   await step(r, "useEntrypoint", async () => {
     const c = base.withEntrypoint(["echo", "EP"])

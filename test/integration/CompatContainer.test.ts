@@ -196,6 +196,18 @@ describe("Container.withExec, through Dagger's client", () => {
     expect(out.redirectStderr).toEqual({ file: "to-file\n", stdout: "to-stdout\n" })
   })
 
+  it("redirectStdin: a file of the container (relative to the workdir, in a mount, through a symlink) is the stdin", () => {
+    expect(out.redirectStdin).toBe("from a file\n")
+    expect(out.redirectStdinMount).toBe("from a mount\n")
+    expect(out.redirectStdinLink.trim()).toBe("15")
+    expect(out.redirectStdinSecret).toBe("with a secret\n")
+  })
+
+  it("redirectStdin: a missing file is an error naming it; with stdin too, an error", () => {
+    expect(out.redirectStdinMissing.error).toContain("redirectStdin: /nope.txt: no such file in the container")
+    expect(out.redirectStdinBoth.error).toContain("withExec: give stdin or redirectStdin, not both")
+  })
+
   it("noInit: accepted, and the command runs as PID 1", () => {
     expect(out.noInit).toBe("1\n")
   })

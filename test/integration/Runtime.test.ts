@@ -47,7 +47,8 @@ const failure = <A>(exit: Exit.Exit<A, ContainerError>): ContainerError => {
 }
 
 // Live services: these tests wait on real time (Docker), not on the TestClock.
-layer(Support.layerRuntime(owner), { timeout: "120 seconds", excludeTestServices: true })("Docker runtime", (it) => {
+// Archives of any size become layers here (the engine's default keeps small ones in containers: tested below).
+layer(Support.layerRuntime(owner, undefined, { layerMinBytes: 0 }), { timeout: "120 seconds", excludeTestServices: true })("Docker runtime", (it) => {
   describe("resolveImage", () => {
     it.effect("uses an image of the local store as is", () =>
       Effect.gen(function*() {
@@ -303,6 +304,33 @@ layer(Support.layerRuntime(owner), { timeout: "120 seconds", excludeTestServices
         assert.strictEqual(text(a.stdout), "/tmp\nthrough\nx\n", text(a.stderr))
       }))
 
+    it.effect("a parent owned by a large uid/gid keeps its owner in the new layer (PAX records)", () =>
+      Effect.gen(function*() {
+        const runtime = yield* ContainerRuntime
+        const { docker } = yield* Docker.DockerClient
+        const dir = (name: string, id: number): DagTar.Item => ({ type: "dir", name, mode: 0o750, mtime: new Date(0), uid: id, gid: id })
+        const owned = yield* runtime.putArchives(Support.busyboxImage, [layerPut([dir("big", 300000), dir("huge", 3000000)])])
+        const added = yield* runtime.putArchives(owned, [layerPut([file("big/new", "n\n"), file("huge/new", "n\n")])])
+        assert.strictEqual((yield* Effect.promise(() => docker.getImage(added).inspect())).Parent, "")
+        const r = yield* runtime.run(spec(["stat", "-c", "%a %u:%g %n", "/big", "/huge", "/huge/new"], { image: added }))
+        assert.strictEqual(text(r.stdout), "750 300000:300000 /big\n750 3000000:3000000 /huge\n644 0:0 /huge/new\n", text(r.stderr))
+      }))
+
+    it.effect("a path listed twice goes in through a container (the last wins); the next archive is a layer again", () =>
+      Effect.gen(function*() {
+        const runtime = yield* ContainerRuntime
+        const { docker } = yield* Docker.DockerClient
+        const twice = yield* runtime.putArchives(Support.busyboxImage, [
+          layerPut([{ type: "dir", name: "dup", mode: 0o755, mtime: new Date(0) }, file("dup", "the file\n")])
+        ])
+        const base = yield* Effect.promise(() => docker.getImage(Support.busyboxImage).inspect())
+        assert.strictEqual((yield* Effect.promise(() => docker.getImage(twice).inspect())).Parent, base.Id)
+        const r = yield* runtime.run(spec(["cat", "/dup"], { image: twice }))
+        assert.strictEqual(text(r.stdout), "the file\n", text(r.stderr))
+        const next = yield* runtime.putArchives(twice, [layerPut([file("after.txt", "a\n")])])
+        assert.strictEqual((yield* Effect.promise(() => docker.getImage(next).inspect())).Parent, "")
+      }))
+
     it.scoped("a host file that changed while being read fails the layer and leaves no image", () =>
       Effect.gen(function*() {
         const runtime = yield* ContainerRuntime
@@ -389,3 +417,29 @@ describe("Docker.parseHost", () => {
     assert.isTrue(Option.isNone(Docker.parseHost("ssh://me@host")))
   })
 })
+
+// The engine's default: small archives go into containers (as quick for a few files), and a fused exec makes one layer.
+layer(Support.layerRuntime(`${owner}-small`, undefined, { layerMinBytes: 1 << 20 }), { timeout: "120 seconds", excludeTestServices: true })(
+  "Docker runtime, default layer threshold",
+  (it) => {
+    it.effect("archives under the threshold are committed from a container; a fused exec adds one layer, over it a layer", () =>
+      Effect.gen(function*() {
+        const runtime = yield* ContainerRuntime
+        const { docker } = yield* Docker.DockerClient
+        const base = yield* Effect.promise(() => docker.getImage(Support.busyboxImage).inspect())
+        const layers = (base.RootFS.Layers ?? []).length
+        const small = yield* runtime.putArchives(Support.busyboxImage, [layerPut([file("s.txt", "small\n")])])
+        const smallInfo = yield* Effect.promise(() => docker.getImage(small).inspect())
+        assert.strictEqual(smallInfo.Parent, base.Id)
+        const fused = yield* runtime.run(spec(["cat", "/f.txt"], { archives: [layerPut([file("f.txt", "fused\n")])], commit: true }))
+        assert.strictEqual(text(fused.stdout), "fused\n", text(fused.stderr))
+        const fusedInfo = yield* Effect.promise(() => docker.getImage(fused.imageId!).inspect())
+        assert.strictEqual((fusedInfo.RootFS.Layers ?? []).length, layers + 1)
+        // 2 MiB: over the threshold, loaded as a layer
+        const big = yield* runtime.putArchives(Support.busyboxImage, [
+          layerPut([{ type: "file", name: "big.bin", mode: 0o644, mtime: new Date(0), data: Buffer.alloc(2 << 20, 1) }])
+        ])
+        assert.strictEqual((yield* Effect.promise(() => docker.getImage(big).inspect())).Parent, "")
+      }))
+  }
+)

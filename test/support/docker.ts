@@ -45,12 +45,13 @@ export const layerClient = (images?: ReadonlyArray<string>): Layer.Layer<Docker.
  */
 export const layerRuntime = (
   owner: string,
-  images?: ReadonlyArray<string>
+  images?: ReadonlyArray<string>,
+  options?: { readonly layerMinBytes?: number }
 ): Layer.Layer<ContainerRuntime | Docker.DockerClient> => {
   const cleanup = Layer.scopedDiscard(
     Effect.addFinalizer(() => Effect.flatMap(ContainerRuntime, (runtime) => runtime.cleanup(owner)))
   )
-  const runtime = Docker.layerWithOwner(owner)
+  const runtime = Docker.layerWithOwner(owner, undefined, options)
   return Layer.provideMerge(cleanup.pipe(Layer.provideMerge(runtime)), layerClient(images))
 }
 

@@ -46,6 +46,25 @@ const headerOf = (item: Item): TarHeader.Header => ({
 })
 
 /**
+ * `items` with each name once: the last item of a name, at the place of its first (what extracting them all in order
+ * leaves, as far as names go; a layer may not hold a name twice). Pure.
+ */
+export const lastPerName = (items: ReadonlyArray<Item>): ReadonlyArray<Item> => {
+  const last = new Map<string, Item>()
+  for (const item of items) last.set(item.name.replace(/\/+$/, ""), item)
+  if (last.size === items.length) return items
+  const out: Array<Item> = []
+  const seen = new Set<string>()
+  for (const item of items) {
+    const key = item.name.replace(/\/+$/, "")
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push(last.get(key)!)
+  }
+  return out
+}
+
+/**
  * The exact length of `pack(items)`'s stream (headers, contents, padding, end blocks), and its entry names: what a
  * runtime needs to add the archive to an image as a layer (`ArchivePut.layer`).
  */

@@ -55,7 +55,17 @@ const entriesOf = async (pack: TarStream.Pack): Promise<Buffer> => {
 export const dirEntries = (dirs: ReadonlyArray<DirHeader>): Promise<Buffer> => {
   const pack = TarStream.pack()
   for (const d of dirs) {
-    pack.entry({ name: `${d.name}/`, type: "directory", mode: d.mode, uid: d.uid, gid: d.gid, mtime: d.mtime })
+    // owners beyond the header's 6 octal digits go in PAX records (Docker reads those over the header's)
+    const large = d.uid > 0o777777 || d.gid > 0o777777
+    pack.entry({
+      name: `${d.name}/`,
+      type: "directory",
+      mode: d.mode,
+      uid: d.uid,
+      gid: d.gid,
+      mtime: d.mtime,
+      ...(large ? { pax: { uid: String(d.uid), gid: String(d.gid) } } : {})
+    })
   }
   pack.finalize()
   return entriesOf(pack)

@@ -104,6 +104,18 @@ describe("Tar.pack and TarHeader", () => {
       })
     }))
 
+  it.prop("lastPerName: each name once, the last item of it, in the order names first appear", [
+    fc.array(fc.tuple(fc.constantFrom("a", "b", "a/", "c", "b/x"), fc.integer({ min: 0, max: 0o777 })), { maxLength: 12 })
+  ], ([pairs]) => {
+    const items: Array<Tar.Item> = pairs.map(([name, mode]) => ({ type: "dir", name, mode, mtime: new Date(0) }))
+    const out = Tar.lastPerName(items)
+    const key = (n: string) => n.replace(/\/+$/, "")
+    const keys = out.map((i) => key(i.name))
+    assert.strictEqual(new Set(keys).size, keys.length)
+    assert.deepStrictEqual(keys, [...new Set(items.map((i) => key(i.name)))])
+    for (const item of out) assert.strictEqual(item, items.filter((i) => key(i.name) === key(item.name)).at(-1))
+  })
+
   it.effect.prop("layerInfo gives the exact length of what pack writes, and its names in order", [
     fc.array(item, { maxLength: 12 })
   ], ([items]) =>

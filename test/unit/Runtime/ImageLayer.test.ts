@@ -53,6 +53,30 @@ describe("ImageLayer", () => {
     })
   })
 
+  it.effect("dirEntries: owners beyond 6 octal digits go in PAX records", () =>
+    Effect.promise(async () => {
+      const head = await ImageLayer.dirEntries([
+        { name: "big", mode: 0o755, uid: 300000, gid: 3000000, mtime: new Date(0) },
+        { name: "small", mode: 0o755, uid: 0o777777, gid: 5, mtime: new Date(0) }
+      ])
+      const pack = TarStream.extract()
+      const seen: Array<{ name: string; uid: number; gid: number; pax: Record<string, string> | null }> = []
+      pack.on("entry", (h, stream, next) => {
+        seen.push({ name: h.name, uid: h.uid ?? 0, gid: h.gid ?? 0, pax: (h.pax ?? null) as Record<string, string> | null })
+        stream.resume()
+        stream.on("end", next)
+      })
+      await new Promise<void>((resolve, reject) => {
+        pack.on("finish", resolve)
+        pack.on("error", reject)
+        pack.end(Buffer.concat([head, Buffer.alloc(1024)]))
+      })
+      assert.strictEqual(seen[0]!.pax?.uid, "300000")
+      assert.strictEqual(seen[0]!.pax?.gid, "3000000")
+      assert.strictEqual(seen[1]!.pax, null)
+      assert.strictEqual(seen[1]!.uid, 0o777777)
+    }))
+
   it.effect("loadArchive: one layer (the parents, then each part without its end), its diff id in the config, a manifest over the base's layers", () =>
     Effect.promise(async () => {
       const head = await ImageLayer.dirEntries([{ name: "usr", mode: 0o1750, uid: 7, gid: 8, mtime: new Date(1000) }])
