@@ -1,12 +1,15 @@
 // Bundles the CLI (src/main.ts) into dist/dirk.mjs and its chunks with esbuild: far faster to load than the unbundled
 // tree; the CLI and the engine are chunks loaded only by the commands that need them.
 import { build } from "esbuild"
+import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 import * as path from "node:path"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 
-await build({
+const cli = await build({
+  absWorkingDir: root,
+  metafile: true,
   entryPoints: { dirk: path.join(root, "src/main.ts") },
   outdir: path.join(root, "dist"),
   outExtension: { ".js": ".mjs" },
@@ -28,7 +31,9 @@ await build({
 
 // dist/client.mjs and dist/module.mjs are `dirk/client` and `dirk/module` (package.json "exports"), a library: its dependencies (effect above all: the
 // program's Effects and the client's must be one copy of it) stay imports of the user's node_modules.
-await build({
+const lib = await build({
+  absWorkingDir: root,
+  metafile: true,
   entryPoints: { client: path.join(root, "src/Client/index.ts"), module: path.join(root, "src/Client/Module.ts") },
   outdir: path.join(root, "dist"),
   outExtension: { ".js": ".mjs" },
@@ -42,3 +47,16 @@ await build({
   sourcemap: "linked",
   logLevel: "warning"
 })
+
+// Chunks are named by their content hash: remove those of earlier builds (and their maps), or dist/ grows with every
+// build. An engine daemon started from an earlier build has loaded its chunks when it started.
+const outputs = new Set(
+  [...Object.keys(cli.metafile.outputs), ...Object.keys(lib.metafile.outputs)].map((f) => path.resolve(root, f))
+)
+for (const dir of ["chunks", "client-chunks"]) {
+  const full = path.join(root, "dist", dir)
+  for (const name of fs.existsSync(full) ? fs.readdirSync(full) : []) {
+    const file = path.join(full, name)
+    if (!outputs.has(file)) fs.rmSync(file, { force: true })
+  }
+}
