@@ -246,7 +246,10 @@ export const tarItems = (
     if (owned === undefined) return items
     const ids = owned.owner
     const now = new Date()
-    const dirs = owned.newDirs.map((name): Tar.Item => ({ type: "dir", name, mode: 0o755, mtime: now, ...ids }))
+    // a Copy of a file writes a file at its destination, which is then no directory to make
+    const written = new Set(items.filter((i) => i.type !== "dir").map((i) => i.name))
+    const dirs = owned.newDirs.filter((name) => !written.has(name))
+      .map((name): Tar.Item => ({ type: "dir", name, mode: 0o755, mtime: now, ...ids }))
     // Directories the action would list that already exist keep their owner and mode.
     const seen = new Set(ownedDirs(action))
     return [...dirs, ...items.filter((i) => !(i.type === "dir" && seen.has(i.name))).map((i) => ({ ...i, ...ids }))]

@@ -141,6 +141,21 @@ describe("FileActions with an owner", () => {
       assert.deepStrictEqual(FileActions.ownedDirs(copy), ["x", "x/y"])
     }))
 
+  it.effect("a Copy of a file with an owner lists its destination once, as the file", () =>
+    Effect.gen(function*() {
+      const src = fs.mkdtempSync(path.join(os.tmpdir(), "dirk-owned-copy-"))
+      try {
+        fs.writeFileSync(path.join(src, "f.txt"), "x")
+        const copy: Op.FileAction = { _tag: "Copy", source: Op.emptyDir, sourcePath: "f.txt", dest: "/x/f.txt", include: [], exclude: [] }
+        const newDirs = FileActions.ownedDirs(copy)
+        assert.deepStrictEqual(newDirs, ["x", "x/f.txt"])
+        const items = yield* FileActions.tarItems(copy, src, { owner: ids, newDirs })
+        assert.deepStrictEqual(items.map((i) => [i.type, i.name, i.uid]), [["dir", "x", 1234], ["file", "x/f.txt", 1234]])
+      } finally {
+        fs.rmSync(src, { recursive: true, force: true })
+      }
+    }))
+
   it("the op digest covers the owner", () => {
     const mk = (owner?: Op.FileOwner): Op.FileAction => ({ _tag: "Mkfile", path: "f", contents: "x", mode: 0o644, ...(owner ? { owner } : {}) })
     const a = Op.dirFile(Op.emptyDir, [mk()]).digest
