@@ -91,7 +91,7 @@ export const make = Effect.gen(function*() {
             run: (v: D, a: Args, ctx) =>
               Effect.gen(function*() {
                 // each secret must be available to this session now (the build runs when the field resolves)
-                for (const s of a.secrets) yield* Secret.plaintext(s.state, ctx, "Directory.dockerBuild")
+                for (const s of a.secrets) yield* Secret.available(s.state, ctx, "Directory.dockerBuild")
                 if (a.ssh !== undefined && a.ssh !== null && a.ssh !== "") {
                   return yield* unsupported("ssh is not supported yet")
                 }

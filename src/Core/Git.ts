@@ -72,7 +72,11 @@ const httpAuth = (state: GitRepositoryState, ctx: Api.ClientContext): Effect.Eff
   const auth = state.auth
   if (auth === undefined) return Effect.succeed(undefined)
   return Effect.map(
-    Secret.plaintext({ name: auth.secret, handle: auth.handle }, ctx, `git ${state.url}`),
+    Secret.available(
+      { name: auth.secret, handle: auth.handle, uri: auth.uri, cacheKey: auth.cacheKey },
+      ctx,
+      `git ${Git.redactUrl(state.url)}`
+    ),
     (value) => (auth.kind === "token" ? Git.tokenAuth(auth.username, value) : Git.headerAuth(value))
   )
 }
@@ -82,7 +86,7 @@ const listRefs = (url: string, kind: "heads" | "tags", patterns: ReadonlyArray<s
     Effect.mapError((e) =>
       new QueryError({
         reason: "NotFound",
-        detail: `git: cannot list ${kind === "heads" ? "branches" : "tags"} of ${url}: ${e.detail}`
+        detail: `git: cannot list ${kind === "heads" ? "branches" : "tags"} of ${Git.redactUrl(url)}: ${e.detail}`
       })
     )
   )
@@ -96,12 +100,12 @@ interface Resolved {
 const resolveRemote = (url: string, kind: Kind, name: string, auth?: Git.HttpAuth): Effect.Effect<Resolved, ApiError> =>
   Effect.gen(function*() {
     const notFound = () =>
-      new QueryError({ reason: "NotFound", detail: `git: ${what(kind, name)} not found in ${url}` })
+      new QueryError({ reason: "NotFound", detail: `git: ${what(kind, name)} not found in ${Git.redactUrl(url)}` })
     if (kind === "latestVersion") {
       // as Dagger: the tags matching `refs/tags/v*` that are valid semantic versions, the highest one
       const latest = Git.latestSemver(yield* listRefs(url, "tags", ["refs/tags/v*"], auth))
       if (latest === undefined) {
-        return yield* new QueryError({ reason: "NotFound", detail: `git: no valid semver tags found in ${url}` })
+        return yield* new QueryError({ reason: "NotFound", detail: `git: no valid semver tags found in ${Git.redactUrl(url)}` })
       }
       return yield* resolveRemote(url, "tag", latest, auth)
     }
@@ -110,7 +114,7 @@ const resolveRemote = (url: string, kind: Kind, name: string, auth?: Git.HttpAut
       if (!Git.isFullHash(id)) {
         return yield* new QueryError({
           reason: "InvalidArgument",
-          detail: `git: commit ${JSON.stringify(name)} in ${url}: a full commit hash is required ` +
+          detail: `git: commit ${JSON.stringify(name)} in ${Git.redactUrl(url)}: a full commit hash is required ` +
             "(short hashes are not supported yet)"
         })
       }
@@ -125,7 +129,7 @@ const resolveRemote = (url: string, kind: Kind, name: string, auth?: Git.HttpAut
       : [name, `${name}^{}`]
     const refs = yield* Git.lsRemote(url, patterns, kind === "head", auth).pipe(
       Effect.mapError((e) =>
-        new QueryError({ reason: "NotFound", detail: `git: cannot resolve ${what(kind, name)} in ${url}: ${e.detail}` })
+        new QueryError({ reason: "NotFound", detail: `git: cannot resolve ${what(kind, name)} in ${Git.redactUrl(url)}: ${e.detail}` })
       )
     )
     const byName = new Map(refs.map((r) => [r.name, r]))
@@ -158,7 +162,8 @@ export const make = Effect.gen(function*() {
   const resolve = (ctx: Api.ClientContext, repo: GitRepositoryState, kind: Kind, name: string) =>
     Effect.suspend(() => {
       const url = repo.url
-      const key = [ctx.clientId, url, repo.auth?.handle ?? "", kind, name].join("\0")
+      const credentials = repo.auth === undefined ? "" : JSON.stringify([repo.auth.kind, repo.auth.username, repo.auth.handle])
+      const key = [ctx.clientId, url, credentials, kind, name].join("\0")
       const hit = resolved.get(key)
       if (hit !== undefined) return Deferred.await(hit)
       const deferred = Deferred.unsafeMake<Resolved, ApiError>(FiberId.none)
@@ -181,7 +186,14 @@ export const make = Effect.gen(function*() {
       Effect.map(resolve(ctx, v.state, kind, arg !== undefined ? a[arg.name]! : "HEAD"), (r) =>
         Api.state<GitRefState>(
           { ...v.state, ref: r.ref, commit: r.commit },
-          hashOf(["git-ref", v.state.url, v.state.keepGitDir, r.ref, r.commit])
+          hashOf([
+            "git-ref",
+            v.state.url,
+            v.state.keepGitDir,
+            r.ref,
+            r.commit,
+            ...(v.state.auth !== undefined ? [[v.state.auth.kind, v.state.auth.username, v.state.auth.handle]] : [])
+          ])
         ))
   })
 
@@ -224,12 +236,14 @@ export const make = Effect.gen(function*() {
                 if (a.experimentalServiceHost != null) return yield* unsupported("git: experimentalServiceHost")
                 const url = yield* normalizeUrl(a.url)
                 const secret = a.httpAuthHeader ?? a.httpAuthToken
-                if (secret != null) yield* Secret.plaintext(secret.state, ctx, "git: " + (a.httpAuthHeader != null ? "httpAuthHeader" : "httpAuthToken"))
+                if (secret != null) yield* Secret.available(secret.state, ctx, "git: " + (a.httpAuthHeader != null ? "httpAuthHeader" : "httpAuthToken"))
                 const auth: Op.SourceAuth | undefined = secret == null ? undefined : {
                   secret: secret.state.name,
                   handle: secret.state.handle,
                   kind: a.httpAuthHeader != null ? "header" : "token",
-                  username: a.httpAuthUsername ?? ""
+                  username: a.httpAuthUsername ?? "",
+                  ...(secret.state.uri !== undefined ? { uri: secret.state.uri } : {}),
+                  ...(secret.state.cacheKey !== undefined ? { cacheKey: secret.state.cacheKey } : {})
                 }
                 return Api.state<GitRepositoryState>({ url, keepGitDir: a.keepGitDir ?? true, ...(auth !== undefined ? { auth } : {}) })
               })

@@ -102,7 +102,7 @@ export const make = Effect.gen(function*() {
                   return yield* invalid(`http: invalid permissions ${permissions}`)
                 }
                 const auth = a.authHeader == null ? undefined : a.authHeader.state
-                if (auth !== undefined) yield* Secret.plaintext(auth, ctx, "http: authHeader")
+                if (auth !== undefined) yield* Secret.available(auth, ctx, "http: authHeader")
                 const op = Op.http({
                   url: a.url,
                   name,

@@ -65,6 +65,35 @@ export const plaintext = (s: SecretState, ctx: Api.ClientContext, what: string):
   })
 
 /**
+ * The plaintext of a secret for the calling client's session: from its store, or, for a `secret(uri)` secret made in
+ * another session, resolved again by this session's client (an error when the value changed since). `what` names
+ * the caller in the error.
+ *
+ * @category getters
+ */
+export const available = (s: SecretState, ctx: Api.ClientContext, what: string): Effect.Effect<string, ApiError> =>
+  Effect.suspend(() => {
+    const value = stores.get(ctx.session)?.get(s.handle)
+    if (value !== undefined) return Effect.succeed(value)
+    const keys = [...engineKeys]
+    if (s.uri === undefined || keys.length === 0) return Effect.fail(notSet(s, what))
+    return Effect.flatMap(resolveUri(keys[0]!, { uri: s.uri, cacheKey: s.cacheKey }, ctx), ({ value }) => {
+      // the handle under the key of the engine that made the ID (one key per engine; a process may run several)
+      const matches = keys.some((k) =>
+        (s.cacheKey !== undefined && s.cacheKey !== "" ? cacheKeyHandle(k, s.cacheKey) : handleOf(k, value)) === s.handle
+      )
+      if (!matches) {
+        return Effect.fail(invalid(`${what}: the value of secret ${JSON.stringify(s.uri)} changed since its ID was made; call secret() again`))
+      }
+      storeOf(ctx.session).set(s.handle, value)
+      return Effect.succeed(value)
+    })
+  })
+
+/** The keys of the engines made in this process (`available` checks a re-resolved URI's handle with them). */
+const engineKeys = new Set<Uint8Array>()
+
+/**
  * The handle of a plaintext under `key`: `hmac-sha256:<hex>`.
  *
  * @category constructors
@@ -138,6 +167,7 @@ export const make = Effect.flatMap(Effect.orDie(stateDir), loadKey).pipe(Effect.
 export const makeWithKey = (key: Uint8Array = randomBytes(32)) => Effect.sync(() => spec(key))
 
 const spec = (key: Uint8Array): Api.ApiSpec => {
+  engineKeys.add(key)
   return {
     objects: [
       {

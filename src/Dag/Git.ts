@@ -27,8 +27,9 @@ export interface HttpAuth {
  * @category constructors
  */
 export const tokenAuth = (username: string, token: string): HttpAuth => ({
-  header: "Basic " + Buffer.from(`${username === "" ? "x-access-token" : username}:${token}`, "utf8").toString("base64"),
-  secrets: [token]
+  // a token read from a file often ends with a newline, which is never part of it
+  header: "Basic " + Buffer.from(`${username === "" ? "x-access-token" : username}:${token.trim()}`, "utf8").toString("base64"),
+  secrets: [token, token.trim()]
 })
 
 /**
@@ -36,7 +37,43 @@ export const tokenAuth = (username: string, token: string): HttpAuth => ({
  *
  * @category constructors
  */
-export const headerAuth = (header: string): HttpAuth => ({ header, secrets: [header] })
+export const headerAuth = (header: string): HttpAuth => ({ header: header.trim(), secrets: [header, header.trim()] })
+
+/**
+ * An HTTP(S) URL with its user info (`user:password@`, credentials) shown as `***@`, for messages and progress; other
+ * URLs as they are.
+ *
+ * @category constructors
+ */
+export const redactUrl = (url: string): string => url.replace(/^(https?:\/\/)[^/?#@]*@/i, "$1***@")
+
+/**
+ * The URL git is given and the credentials it sends: credentials given as secrets win; else those written in an
+ * HTTP(S) URL (`https://user:password@host/…`) become the header, so that git's messages and a kept `.git/config`
+ * hold the URL without them.
+ *
+ * @category constructors
+ */
+export const remoteOf = (url: string, auth: HttpAuth | undefined): { readonly url: string; readonly auth: HttpAuth | undefined } => {
+  const m = /^(https?:\/\/)([^/?#@]*)@(.*)$/i.exec(url)
+  if (m === null) return { url, auth }
+  const clean = m[1]! + m[3]!
+  if (auth !== undefined) return { url: clean, auth }
+  const info = m[2]!
+  const colon = info.indexOf(":")
+  if (colon < 0) return { url, auth }
+  const decode = (x: string) => {
+    try {
+      return decodeURIComponent(x)
+    } catch {
+      return x
+    }
+  }
+  const user = decode(info.slice(0, colon))
+  const password = decode(info.slice(colon + 1))
+  const basic = "Basic " + Buffer.from(`${user}:${password}`, "utf8").toString("base64")
+  return { url: clean, auth: { header: basic, secrets: [password, info] } }
+}
 
 const scrubAuth = (text: string, auth: HttpAuth | undefined): string => {
   if (auth === undefined) return text
@@ -103,8 +140,9 @@ export interface RemoteRef {
  *
  * @category constructors
  */
-export const lsRemote = (url: string, patterns: ReadonlyArray<string>, symref = false, auth?: HttpAuth) =>
-  Effect.map(run(["ls-remote", ...(symref ? ["--symref"] : []), "--", url, ...patterns], undefined, auth), (out) => {
+export const lsRemote = (url: string, patterns: ReadonlyArray<string>, symref = false, auth?: HttpAuth) => {
+  const remote = remoteOf(url, auth)
+  return Effect.map(run(["ls-remote", ...(symref ? ["--symref"] : []), "--", remote.url, ...patterns], undefined, remote.auth), (out) => {
     const refs: Array<RemoteRef> = []
     const targets = new Map<string, string>()
     for (const line of out.split("\n")) {
@@ -116,6 +154,7 @@ export const lsRemote = (url: string, patterns: ReadonlyArray<string>, symref = 
     }
     return refs.map((r) => ({ ...r, target: targets.get(r.name) }))
   })
+}
 
 /**
  * Whether `s` is a full commit hash (sha1 or sha256).
@@ -146,10 +185,11 @@ export interface CheckoutOptions {
  *
  * @category constructors
  */
-export const checkout = (dir: string, o: CheckoutOptions): Effect.Effect<void, DagError> =>
-  Effect.gen(function*() {
+export const checkout = (dir: string, o: CheckoutOptions): Effect.Effect<void, DagError> => {
+  const remote = remoteOf(o.url, o.auth)
+  return Effect.gen(function*() {
     yield* run(["init", "-q"], dir)
-    yield* run(["remote", "add", "origin", "--", o.url], dir)
+    yield* run(["remote", "add", "origin", "--", remote.url], dir)
     const fetchArgs = [
       "fetch",
       "-q",
@@ -158,7 +198,7 @@ export const checkout = (dir: string, o: CheckoutOptions): Effect.Effect<void, D
       "origin",
       o.commit
     ]
-    yield* run(fetchArgs, dir, o.auth)
+    yield* run(fetchArgs, dir, remote.auth)
     const checkoutArgs = o.branch !== "" && o.keepGitDir
       ? ["checkout", "-q", "-B", o.branch, o.commit]
       : ["checkout", "-q", "--detach", o.commit]
@@ -174,11 +214,12 @@ export const checkout = (dir: string, o: CheckoutOptions): Effect.Effect<void, D
     Effect.mapError((e) =>
       new DagError({
         reason: e.reason,
-        detail: `git: cannot fetch commit ${o.commit} from ${o.url}: ${e.detail}`,
+        detail: `git: cannot fetch commit ${o.commit} from ${redactUrl(o.url)}: ${e.detail}`,
         cause: e
       })
     )
   )
+}
 
 /**
  * The short names of the remote's branches (`refs/heads/…`) or tags (`refs/tags/…`, peeled entries left out) that
@@ -187,8 +228,9 @@ export const checkout = (dir: string, o: CheckoutOptions): Effect.Effect<void, D
  *
  * @category constructors
  */
-export const listRefs = (url: string, kind: "heads" | "tags", patterns: ReadonlyArray<string>, auth?: HttpAuth) =>
-  Effect.map(run(["ls-remote", `--${kind}`, "--", url, ...patterns], undefined, auth), (out) => {
+export const listRefs = (url: string, kind: "heads" | "tags", patterns: ReadonlyArray<string>, auth?: HttpAuth) => {
+  const remote = remoteOf(url, auth)
+  return Effect.map(run(["ls-remote", `--${kind}`, "--", remote.url, ...patterns], undefined, remote.auth), (out) => {
     const prefix = `refs/${kind}/`
     const names: Array<string> = []
     for (const line of out.split("\n")) {
@@ -198,6 +240,7 @@ export const listRefs = (url: string, kind: "heads" | "tags", patterns: Readonly
     }
     return names
   })
+}
 
 interface Semver {
   readonly major: string

@@ -8,6 +8,7 @@
  *   `Extract`, `Subdir`, `ExecOutput` for a writable mount).
  */
 import { createHash } from "node:crypto"
+import { redactUrl } from "./Git.js"
 
 /**
  * What an exec needs besides its inputs.
@@ -87,6 +88,9 @@ export interface SourceAuth {
   readonly handle: string
   readonly kind: "token" | "header"
   readonly username: string
+  /** For a `secret(uri)` secret: its URI and cache key, so that another session can resolve it again. */
+  readonly uri?: string | undefined
+  readonly cacheKey?: string | undefined
 }
 
 /**
@@ -301,7 +305,10 @@ export type Op =
     readonly keepGitDir: boolean
     readonly depth: number
     readonly includeTags: boolean
-    /** Credentials for an HTTP(S) remote (not part of the digest: the tree is named by its commit). */
+    /**
+     * Credentials for an HTTP(S) remote. Part of the digest (by handle): a checkout made with credentials is served
+     * only to those who give the same ones (and a failed fetch without them does not stand for one with them).
+     */
     readonly auth?: SourceAuth | undefined
   }
   /** A file downloaded over HTTP into a snapshot (as its single entry `name`), per `scope` (a session). */
@@ -548,9 +555,9 @@ export const describe = (op: Op): string => {
     case "Subdir":
       return `subdir ${op.path}`
     case "Git":
-      return `git ${op.url} ${op.commit}`
+      return `git ${redactUrl(op.url)} ${op.commit}`
     case "Http":
-      return `http ${op.url}`
+      return `http ${redactUrl(op.url)}`
     case "Diff":
       return "diff"
     case "DockerBuild":
@@ -567,9 +574,10 @@ export const describe = (op: Op): string => {
 export const git = (o: Omit<Extract<Op, { _tag: "Git" }>, "_tag" | "digest">): Op => ({
   _tag: "Git",
   ...o,
-  digest: o.keepGitDir
-    ? hash(["git", o.url, o.commit, o.branch, true, o.depth, o.includeTags])
-    : hash(["git", o.commit, false])
+  digest: hash([
+    ...(o.keepGitDir ? ["git", o.url, o.commit, o.branch, true, o.depth, o.includeTags] : ["git", o.commit, false]),
+    ...(o.auth !== undefined ? [[o.auth.kind, o.auth.username, o.auth.handle]] : [])
+  ])
 })
 
 /**

@@ -766,7 +766,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           return subdir(op)
         case "Git":
           return once(op.digest, Op.describe(op), (ctx) =>
-            Effect.flatMap(secretValue(op.auth, `git ${op.url}`), (auth) =>
+            Effect.flatMap(secretValue(op.auth, `git ${Git.redactUrl(op.url)}`), (auth) =>
               Effect.map(
                 Sources.git(
                   snapshots,
@@ -784,7 +784,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
               )))
         case "Http":
           return once(op.digest, Op.describe(op), () =>
-            Effect.flatMap(secretValue(op.auth, `http ${op.url}`), (auth) => Sources.http(snapshots, op, auth)))
+            Effect.flatMap(secretValue(op.auth, `http ${Git.redactUrl(op.url)}`), (auth) => Sources.http(snapshots, op, auth)))
         case "Diff":
           return once(op.digest, Op.describe(op), (ctx) => diff(op, ctx))
         default:

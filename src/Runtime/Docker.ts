@@ -917,10 +917,13 @@ export const make = (options?: {
 
     /**
      * The contents of the file at `path` in a (created) container, its mounts included, symlinks followed (up to 16);
-     * for `redirectStdin`. A missing path, a directory or a special file: an error naming the path.
+     * for `redirectStdin`. A missing path, a directory or a special file: an error naming the path (`/dev/null` is
+     * empty; the rest of `/dev` and `/proc` exist only once the container runs).
      */
     const readFileIn = (container: Dockerode.Container, image: string, path: string, hops = 0): Effect.Effect<Buffer, ContainerError> =>
       Effect.scoped(Effect.gen(function*() {
+        // Docker's devices are not in the container's filesystem until it runs: /dev/null is what it is everywhere
+        if (path === "/dev/null") return Buffer.alloc(0)
         const fail = (why: string) =>
           new ContainerError({ reason: "RunFailed", detail: `redirectStdin: ${path}: ${why}`, image, containerId: container.id })
         const tar = yield* Effect.acquireRelease(

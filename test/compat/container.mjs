@@ -105,6 +105,7 @@ await connect(async (client) => {
   await step(r, "redirectStdinSecret", () =>
     base.withNewFile("/in.txt", "with a secret\n").withSecretVariable("S", client.setSecret("stdin-secret", "x"))
       .withExec(["cat"], { redirectStdin: "/in.txt" }).stdout())
+  await step(r, "redirectStdinDevNull", () => base.withExec(["wc", "-c"], { redirectStdin: "/dev/null" }).stdout())
   await step(r, "redirectStdinMissing", () => base.withExec(["cat"], { redirectStdin: "/nope.txt" }).stdout())
   await step(r, "redirectStdinBoth", () => base.withExec(["cat"], { stdin: "x", redirectStdin: "/etc/passwd" }).stdout())
   await step(r, "noInit", () => sh(base, "echo $$", { noInit: true }))

@@ -51,6 +51,7 @@ RUN echo never
 const secretDockerfile = `FROM dirk.local/busybox:latest
 LABEL dirk.test.dockerbuild=${nonce}
 RUN --mount=type=secret,id=token test "$(sha256sum < /run/secrets/token | cut -c1-64)" = "${createHash("sha256").update("s3cr3t-value").digest("hex")}" && echo ok > /checked.txt && wc -c < /run/secrets/token > /len.txt
+RUN sleep 8
 RUN --mount=type=secret,id=token,target=/elsewhere/tok sed 's/./x/g' /elsewhere/tok > /target.txt && echo >> /target.txt
 `
 

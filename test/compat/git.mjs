@@ -7,6 +7,16 @@ import { step } from "./step.mjs"
 const bare = process.env.DIRK_TEST_GIT_PATH
 const daemon = process.env.DIRK_TEST_GIT_DAEMON
 
+if (process.argv[2] === "reload") {
+  // a second session: a GitRepository ID made with secret("env://…") in the first one, resolved again here
+  await connect(async (client) => {
+    const r = {}
+    await step(r, "reloaded", () => client.loadGitRepositoryFromID(process.env.DIRK_TEST_GIT_REPO_ID).head().commit())
+    process.stdout.write(JSON.stringify(r))
+  })
+  process.exit(0)
+}
+
 await connect(async (client) => {
   const r = {}
   const repo = client.git(bare)
@@ -63,6 +73,21 @@ await connect(async (client) => {
   await step(r, "authHeader", () =>
     client.git(privateUrl, { httpAuthHeader: client.setSecret("git-header", process.env.DIRK_TEST_GIT_BEARER) }).head().commit())
   await step(r, "authMissing", () => client.git(privateUrl).head().commit())
+  // other credentials for the same URL in the same client are used as given (not the earlier ones)
+  await step(r, "authBob", () => client.git(privateUrl, { httpAuthUsername: "bob", httpAuthToken: token }).head().commit())
+  // a fetch without credentials fails; the same commit with them is then fetched with them
+  await step(r, "commitNoAuth", () => client.git(privateUrl).commit(process.env.DIRK_TEST_GIT_SECOND).tree().entries())
+  await step(r, "commitAuth", () =>
+    client.git(privateUrl, { httpAuthToken: token }).commit(process.env.DIRK_TEST_GIT_SECOND).tree({ discardGitDir: true }).entries())
+  // credentials in the URL: used, and kept out of messages and the kept .git/config
+  await step(r, "urlCreds", () => client.git(process.env.DIRK_TEST_GIT_URL_CREDS).head().tree().file(".git/config").contents())
+  await step(r, "urlCredsWrong", () => client.git(process.env.DIRK_TEST_GIT_URL_WRONG).head().commit())
+  // a token from a file that ends with a newline
+  await step(r, "fileToken", () =>
+    client.git(privateUrl, { httpAuthToken: client.secret(`file://${process.env.DIRK_TEST_GIT_TOKEN_FILE}`) }).head().commit())
+  // an ID made with secret("env://…"), for the second session
+  await step(r, "envRepoId", () =>
+    client.git(privateUrl, { httpAuthToken: client.secret("env://DIRK_TEST_GIT_TOKEN_ENV") }).id())
   await step(r, "authWrong", () =>
     client.git(privateUrl, { httpAuthToken: client.setSecret("git-wrong", process.env.DIRK_TEST_GIT_WRONG) }).head().tree().entries())
   process.stdout.write(JSON.stringify(r))

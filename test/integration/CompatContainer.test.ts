@@ -201,6 +201,7 @@ describe("Container.withExec, through Dagger's client", () => {
     expect(out.redirectStdinMount).toBe("from a mount\n")
     expect(out.redirectStdinLink.trim()).toBe("15")
     expect(out.redirectStdinSecret).toBe("with a secret\n")
+    expect(out.redirectStdinDevNull.trim()).toBe("0")
   })
 
   it("redirectStdin: a missing file is an error naming it; with stdin too, an error", () => {

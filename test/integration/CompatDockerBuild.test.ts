@@ -79,7 +79,7 @@ describe("Directory.dockerBuild, through Dagger's client", () => {
     expect(out.platform.error).toMatch(/platform linux\/s390x is not supported/)
   })
 
-  it("secrets: RUN --mount=type=secret,id=<name> reads the value (default path and a target)", () => {
+  it("secrets: RUN --mount=type=secret,id=<name> reads the value (default path and a target, after a slow step: the session stays alive)", () => {
     expect(out.secrets).toBe("ok\n12\nxxxxxxxxxxxx\n")
   })
 

@@ -2,6 +2,8 @@
  * `git` (GitRepository and GitRef) through Dagger's own npm client (`test/compat/git.mjs` via `dirk run`); the
  * repository is a local bare one, also served by `git daemon`.
  */
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runCompat, type Steps } from "../support/compat.js"
 import { basicAuth, git, makeRepo, startGitDaemon, startGitHttpServer, type TestRepo } from "../support/sources.js"
@@ -13,6 +15,12 @@ const token = "git-t0ken-5b8e"
 const bearer = "Bearer git-b3arer-a41c"
 const wrong = "git-wr0ng-77d0"
 let out: Steps
+let reloaded: Steps
+const tokenFile = () => {
+  const file = path.join(repo.base, "token.txt")
+  fs.writeFileSync(file, `${token}\n`)
+  return file
+}
 
 beforeAll(async () => {
   repo = makeRepo()
@@ -32,8 +40,14 @@ beforeAll(async () => {
     DIRK_TEST_GIT_HTTP: httpServer.url("repo.git"),
     DIRK_TEST_GIT_TOKEN: token,
     DIRK_TEST_GIT_BEARER: bearer,
-    DIRK_TEST_GIT_WRONG: wrong
+    DIRK_TEST_GIT_WRONG: wrong,
+    DIRK_TEST_GIT_SECOND: repo.second,
+    DIRK_TEST_GIT_URL_CREDS: httpServer.url("repo.git").replace("http://", `http://x-access-token:${token}@`),
+    DIRK_TEST_GIT_URL_WRONG: httpServer.url("repo.git").replace("http://", `http://x-access-token:${wrong}@`),
+    DIRK_TEST_GIT_TOKEN_FILE: tokenFile(),
+    DIRK_TEST_GIT_TOKEN_ENV: token
   })
+  reloaded = await runCompat("git.mjs", ["reload"], { DIRK_TEST_GIT_REPO_ID: String(out.envRepoId), DIRK_TEST_GIT_TOKEN_ENV: token })
 })
 
 afterAll(async () => {
@@ -143,5 +157,24 @@ describe("GitRepository and GitRef, through Dagger's client", () => {
     const all = JSON.stringify(out)
     for (const s of [token, "git-b3arer", wrong, basicAuth("x-access-token", token).slice(6)]) expect(all).not.toContain(s)
     expect(Buffer.from(String(out.authRepoId), "base64").toString("utf8")).not.toContain(token)
+  })
+
+  it("credentials are part of what a ref and a checkout are: other ones are used as given, a failure without them does not stick", () => {
+    expect(out.authBob.error).toContain("the remote refused the credentials given")
+    expect(out.commitNoAuth.error).toContain("the remote asks for credentials")
+    expect(out.commitAuth).toEqual(["README", "sub/"])
+    expect(httpServer.refused).toContain(basicAuth("bob", token))
+  })
+
+  it("credentials in the URL are sent as a header, and shown as *** (not in messages, not in .git/config)", () => {
+    expect(out.urlCreds).toContain(`url = ${httpServer.url("repo.git")}`)
+    expect(out.urlCreds).not.toContain(token)
+    expect(out.urlCredsWrong.error).toContain("http://***@127.0.0.1")
+    expect(out.urlCredsWrong.error).not.toContain(wrong)
+  })
+
+  it("a token read from a file is trimmed; a secret(uri) ID is resolved again in another session", () => {
+    expect(out.fileToken).toBe(repo.second)
+    expect(reloaded.reloaded).toBe(repo.second)
   })
 })

@@ -451,7 +451,7 @@ export interface ContainerWithExecOptions {
    */
   readonly stdin?: string | undefined
   /**
-   * Not supported yet: a path whose contents become stdin.
+   * Redirect the command's standard input from a file in the container (relative to the workdir; its mounts included). Example: "./stdin.txt"
    *
    * Default: `""`.
    */

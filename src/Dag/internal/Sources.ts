@@ -77,14 +77,14 @@ export const http = (
       catch: (cause) => {
         const inner = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause : cause) : undefined
         const reason = inner !== undefined ? inner.message : String(cause)
-        return new DagError({ reason: "Runtime", detail: `http GET ${op.url}: ${reason}`, cause })
+        return new DagError({ reason: "Runtime", detail: `http GET ${Git.redactUrl(op.url)}: ${reason}`, cause })
       }
     })
     if (!res.ok) {
       yield* Effect.promise(() => res.body?.cancel() ?? Promise.resolve())
       return yield* new DagError({
         reason: "Runtime",
-        detail: `http GET ${op.url}: ${res.status} ${res.statusText}`.trimEnd()
+        detail: `http GET ${Git.redactUrl(op.url)}: ${res.status} ${res.statusText}`.trimEnd()
       })
     }
     const hash = createHash("sha256")
@@ -108,7 +108,7 @@ export const http = (
       catch: (cause) =>
         new DagError({
           reason: "Runtime",
-          detail: `http GET ${op.url}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          detail: `http GET ${Git.redactUrl(op.url)}: ${cause instanceof Error ? cause.message : String(cause)}`,
           cause
         })
     })
@@ -116,7 +116,7 @@ export const http = (
     if (expected !== "" && expected !== digest) {
       return yield* new DagError({
         reason: "InvalidInput",
-        detail: `http GET ${op.url}: checksum mismatch: expected ${expected}, got ${digest}`
+        detail: `http GET ${Git.redactUrl(op.url)}: checksum mismatch: expected ${expected}, got ${digest}`
       })
     }
     const key = sha256Hex(JSON.stringify(["http", digest, op.name, op.permissions, res.headers.get("last-modified")]))

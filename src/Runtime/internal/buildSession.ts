@@ -1,7 +1,9 @@
 /**
  * The BuildKit session of one build: a hijacked `/session` connection (HTTP/2 without TLS) on which the engine serves
- * gRPC to Docker's BuildKit. It answers two services:
+ * gRPC to Docker's BuildKit. It answers three services:
  *
+ * - `grpc.health.v1.Health/Check`: SERVING (BuildKit checks a session every few seconds and drops it when the check
+ *   fails, after which a later step that mounts a secret fails with "no active session");
  * - `moby.filesync.v1.Auth/Credentials`: registry credentials (none: images come from the daemon's store or public
  *   registries);
  * - `moby.buildkit.secrets.v1.Secrets/GetSecret`: the build's secrets by id (`RUN --mount=type=secret,id=<name>`),
@@ -26,6 +28,7 @@ const grpc = (): typeof Grpc => {
 
 const credentialsMethod = "/moby.filesync.v1.Auth/Credentials"
 const getSecretMethod = "/moby.buildkit.secrets.v1.Secrets/GetSecret"
+const healthMethod = "/grpc.health.v1.Health/Check"
 
 /** Reads a protobuf varint at `at`; returns the value and the offset after it. */
 const readVarint = (buf: Buffer, at: number): [number, number] => {
@@ -128,7 +131,7 @@ export const open = (
       "X-Docker-Expose-Session-Uuid": id,
       "X-Docker-Expose-Session-Name": "dirk",
       "X-Docker-Expose-Session-Sharedkey": "",
-      "X-Docker-Expose-Session-Grpc-Method": [credentialsMethod, getSecretMethod]
+      "X-Docker-Expose-Session-Grpc-Method": [healthMethod, credentialsMethod, getSecretMethod]
     },
     statusCodes: { 101: true, 200: true, 500: "server error" }
   } as never, (err: unknown, socket: unknown) => {
@@ -136,6 +139,10 @@ export const open = (
     const g = grpc()
     const server = new g.Server()
     try {
+      server.addService({ Check: unary(healthMethod) }, {
+        // HealthCheckResponse { status: SERVING (1) }
+        Check: (_call: unknown, done: Grpc.sendUnaryData<Buffer>) => done(null, Buffer.from([0x08, 0x01]))
+      })
       server.addService({ Credentials: unary(credentialsMethod) }, {
         // no credentials: an empty CredentialsResponse
         Credentials: (_call: unknown, done: Grpc.sendUnaryData<Buffer>) => done(null, Buffer.alloc(0))

@@ -24,18 +24,42 @@ describe("Git", () => {
     assert.strictEqual(Op.http({ ...h, scope: "s1" }).digest, Op.http({ ...h, scope: "s1" }).digest)
   })
 
-  it("keeps credentials out of a git checkout's digest; an http download's digest has the secret's handle only", () => {
+  it("a checkout's and a download's digests have the credentials' handle (and kind and user), never a value", () => {
     const auth = { secret: "token", handle: "hmac-sha256:" + "1".repeat(64), kind: "token" as const, username: "" }
-    assert.strictEqual(Op.git({ ...opts, auth }).digest, Op.git(opts).digest)
+    const digests = [
+      Op.git(opts),
+      Op.git({ ...opts, auth }),
+      Op.git({ ...opts, auth: { ...auth, username: "bob" } }),
+      Op.git({ ...opts, auth: { ...auth, kind: "header" } }),
+      Op.git({ ...opts, auth: { ...auth, handle: "hmac-sha256:" + "2".repeat(64) } })
+    ].map((o) => o.digest)
+    assert.strictEqual(new Set(digests).size, digests.length)
+    // the secret's name and URI are not part of it
+    assert.strictEqual(Op.git({ ...opts, auth: { ...auth, secret: "other", uri: "env://X" } }).digest, digests[1])
     const h = { url: "http://x/f", name: "f", permissions: 0o600, checksum: "", scope: "s1" }
     assert.notStrictEqual(Op.http({ ...h, auth }).digest, Op.http(h).digest)
     assert.notStrictEqual(Op.http({ ...h, auth }).digest, Op.http({ ...h, auth: { ...auth, handle: "hmac-sha256:" + "2".repeat(64) } }).digest)
   })
 
+  it("shows HTTP(S) URLs without their credentials, and sends those as a header", () => {
+    assert.strictEqual(Git.redactUrl("https://user:pw@host/r.git"), "https://***@host/r.git")
+    assert.strictEqual(Git.redactUrl("https://tok@host/r.git"), "https://***@host/r.git")
+    assert.strictEqual(Git.redactUrl("ssh://git@host/r.git"), "ssh://git@host/r.git")
+    assert.strictEqual(Git.redactUrl("https://host/a@b"), "https://host/a@b")
+    const r = Git.remoteOf("https://me:p%40ss@host/r.git", undefined)
+    assert.strictEqual(r.url, "https://host/r.git")
+    assert.strictEqual(r.auth?.header, "Basic " + Buffer.from("me:p@ss").toString("base64"))
+    // secrets given win; the URL loses its user info
+    const given = Git.headerAuth("Bearer x")
+    assert.deepStrictEqual(Git.remoteOf("https://me:pw@host/r.git", given), { url: "https://host/r.git", auth: given })
+    // a user without a password is left to git
+    assert.deepStrictEqual(Git.remoteOf("https://me@host/r.git", undefined), { url: "https://me@host/r.git", auth: undefined })
+  })
+
   it("makes the Authorization header of a token (Basic, x-access-token unless a user is given) or takes it whole", () => {
     assert.strictEqual(Git.tokenAuth("", "t0k").header, "Basic " + Buffer.from("x-access-token:t0k").toString("base64"))
-    assert.strictEqual(Git.tokenAuth("alice", "t0k").header, "Basic " + Buffer.from("alice:t0k").toString("base64"))
-    assert.deepStrictEqual(Git.headerAuth("Bearer x"), { header: "Bearer x", secrets: ["Bearer x"] })
+    assert.strictEqual(Git.tokenAuth("alice", "t0k\n").header, "Basic " + Buffer.from("alice:t0k").toString("base64"))
+    assert.deepStrictEqual(Git.headerAuth("Bearer x\n"), { header: "Bearer x", secrets: ["Bearer x\n", "Bearer x"] })
   })
 
   it("recognizes full commit hashes only", () => {
