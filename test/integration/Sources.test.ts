@@ -116,11 +116,18 @@ describe("git", () => {
     expect(short.errors?.[0]?.message).toMatch(/full commit hash/)
   })
 
-  it("refuses the arguments that need secrets, sockets or services", async () => {
-    for (const arg of [`httpAuthToken: "x"`, `httpAuthHeader: "x"`, `sshAuthSocket: "x"`, `experimentalServiceHost: "x"`, `sshKnownHosts: "x"`, `httpAuthUsername: "u"`]) {
+  it("refuses the arguments that need sockets or services; credentials must be Secret IDs", async () => {
+    for (const arg of [`sshAuthSocket: "x"`, `experimentalServiceHost: "x"`, `sshKnownHosts: "x"`]) {
       const r = await q(session, `{ git(url: ${str(repo.bare)}, ${arg}) { head { commit } } }`)
       expect(r.errors?.[0]?.message, arg).toMatch(/is not supported yet$/)
     }
+    for (const arg of [`httpAuthToken: "x"`, `httpAuthHeader: "x"`]) {
+      const r = await q(session, `{ git(url: ${str(repo.bare)}, ${arg}) { head { commit } } }`)
+      expect(r.errors?.[0]?.message, arg).toMatch(/SecretID|Secret ID|invalid ID|cannot load/i)
+    }
+    // a user name alone (no token) changes nothing
+    const user = await ok(`{ git(url: ${str(repo.bare)}, httpAuthUsername: "u") { head { commit } } }`)
+    expect(user.git.head.commit).toBe(repo.second)
   })
 
   it("resolves a ref once per client: a later push is seen by a new session, not by this one", async () => {
@@ -211,9 +218,9 @@ describe("http", () => {
     expect(ra.container.from.withFile.withExec.stdout).toBe(rb.container.from.withFile.withExec.stdout)
   })
 
-  it("refuses authHeader and experimentalServiceHost, and non-http URLs", async () => {
+  it("refuses experimentalServiceHost, non-http URLs and an authHeader that is not a Secret ID", async () => {
     const a = await q(session, `{ http(url: ${str(server.url("/files/data.txt"))}, authHeader: "x") { contents } }`)
-    expect(a.errors?.[0]?.message).toBe("http: authHeader is not supported yet")
+    expect(a.errors?.[0]?.message).toMatch(/SecretID|Secret ID|invalid ID|cannot load/i)
     const s = await q(session, `{ http(url: ${str(server.url("/files/data.txt"))}, experimentalServiceHost: "x") { contents } }`)
     expect(s.errors?.[0]?.message).toBe("http: experimentalServiceHost is not supported yet")
     const f = await q(session, `{ http(url: "file:///etc/passwd") { contents } }`)
