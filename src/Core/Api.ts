@@ -74,6 +74,8 @@ export interface SessionOps {
   readonly resolveSecret?: (uri: SecretUri) => Effect.Effect<string, string>
   /** Adds a module's types and root field to this client's schema (`Module.serve`). */
   readonly serve: (clientId: string, spec: ApiSpec) => Effect.Effect<void, ApiError>
+  /** Runs `f` when the session ends (what the engine keeps per session is dropped then); default: never. */
+  readonly onEnd?: (f: () => void) => void
   /**
    * A client of this session for a module function call: it sees core plus `specs`, carries `module` as its
    * context, and is served (token auth) on a unix socket at `socketPath` until the scope closes.

@@ -36,7 +36,7 @@ import * as WarmPool from "./WarmPool.js"
 /** Patterns left out of a module's snapshot (the engine provides the SDK's node_modules itself). */
 const sourceExclude: ReadonlyArray<string> = ["**/node_modules", ".git", "**/.DS_Store"]
 
-type MemoMap<A> = Map<string, { readonly deferred: Deferred.Deferred<A, ApiError>; readonly at: number }>
+type MemoMap<A> = Map<string, { readonly deferred: Deferred.Deferred<A, ApiError>; readonly at: number; readonly ttl?: number }>
 
 /**
  * Concurrent callers of one key share one run; failures and interruptions are not kept; an entry older than
@@ -53,7 +53,11 @@ const memoize = <A>(
     const hit = entries.get(key)
     if (hit !== undefined && (timeToLive === undefined || now - hit.at < timeToLive)) return Deferred.await(hit.deferred)
     const deferred = Deferred.unsafeMake<A, ApiError>(FiberId.none)
-    const entry = { deferred, at: now }
+    const entry = { deferred, at: now, ...(timeToLive !== undefined ? { ttl: timeToLive } : {}) }
+    // expired entries go when the map has grown (a long-lived engine sees many TTL'd calls)
+    if (entries.size >= sweepAt) {
+      for (const [k, e] of entries) if (e.ttl !== undefined && now - e.at >= e.ttl) entries.delete(k)
+    }
     entries.set(key, entry)
     return compute.pipe(
       Effect.onExit((exit) => {
@@ -62,6 +66,32 @@ const memoize = <A>(
       })
     )
   })
+
+/** The size of a memo map from which expired entries are swept on the next insertion. */
+const sweepAt = 256
+
+/**
+ * Runs `drop` when the caller's session ends (what the engine keeps for that session only goes then); one hook per
+ * session, however many drops.
+ *
+ * @category combinators
+ */
+export const onSessionEnd = (() => {
+  const keys = new Map<string, Array<() => void>>()
+  return (ctx: Api.ClientContext, drop: () => void): void => {
+    let list = keys.get(ctx.sessionId)
+    if (list === undefined) {
+      list = []
+      keys.set(ctx.sessionId, list)
+      const mine = list
+      ctx.session.onEnd?.(() => {
+        keys.delete(ctx.sessionId)
+        for (const d of mine) d()
+      })
+    }
+    list.push(drop)
+  }
+})()
 
 const hash = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("hex")
 
@@ -374,8 +404,11 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
         switch (policy._tag) {
           case "Never":
             return compute
-          case "PerSession":
-            return memoize(calls, hash([source.identity, sdkVersionOf(source), request, ctx.sessionId]), compute)
+          case "PerSession": {
+            const key = hash([source.identity, sdkVersionOf(source), request, ctx.sessionId])
+            if (!calls.has(key)) onSessionEnd(ctx, () => calls.delete(key))
+            return memoize(calls, key, compute)
+          }
           case "Default": {
             const key = hash([source.identity, sdkVersionOf(source), request, ""])
             const run = request.name !== "" && CachePolicy.isPlain(fn.returnType) ? persisted(key, policy, compute) : compute
@@ -400,6 +433,7 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
         const spec = yield* specOf(source, servedName, ctx)
         yield* ctx.session.serve(ctx.clientId, spec)
         served.add(key)
+        onSessionEnd(ctx, () => served.delete(key))
       }).pipe(Effect.withSpan("Modules.serve", { attributes: { module: source.name } }))
 
     const declarations = (source: Model.SourceInfo, ctx: Api.ClientContext) =>

@@ -121,6 +121,7 @@ export const make = (options: SessionOptions): Effect.Effect<Opened, EngineError
       id: sessionId,
       interactive: options.interactive ?? { terminal: false, debugFailures: false },
       ...(options.resolveSecret !== undefined ? { resolveSecret: options.resolveSecret } : {}),
+      onEnd: (f) => Effect.runSync(Scope.addFinalizer(scope, Effect.sync(f))),
       serve: (clientId, spec) =>
         Effect.try({
           try: () => {
