@@ -883,10 +883,11 @@ export const make = (options?: {
 
     /**
      * The first entry of `path`'s archive in `container` (its own header: Docker does not follow a symlink at the
-     * last component), or None when nothing is there. Only the first header is read.
+     * last component; with `withData`, its contents too), or None when nothing is there. Only that entry is read.
      */
-    const firstHeader = (container: Dockerode.Container, image: string, path: string) =>
+    const firstEntry = (container: Dockerode.Container, image: string, path: string, withData: boolean) =>
       Effect.scoped(Effect.gen(function*() {
+        type Entry = { readonly header: TarStream.Header; readonly data: Buffer }
         const tar = yield* Effect.acquireRelease(
           call(
             { reason: "ArchiveFailed", detail: `reading ${path} from ${image}`, image, containerId: container.id },
@@ -894,11 +895,11 @@ export const make = (options?: {
           ),
           (stream) => Effect.sync(() => stream.destroy())
         ).pipe(Effect.map(Option.some), Effect.catchIf(isStatus(404), () => Effect.succeedNone))
-        if (Option.isNone(tar)) return Option.none<TarStream.Header>()
-        return yield* Effect.async<Option.Option<TarStream.Header>, ContainerError>((resume) => {
+        if (Option.isNone(tar)) return Option.none<Entry>()
+        return yield* Effect.async<Option.Option<Entry>, ContainerError>((resume) => {
           const extract = TarStream.extract()
           let done = false
-          const settle = (r: Effect.Effect<Option.Option<TarStream.Header>, ContainerError>) => {
+          const settle = (r: Effect.Effect<Option.Option<Entry>, ContainerError>) => {
             if (done) return
             done = true
             resume(r)
@@ -906,7 +907,13 @@ export const make = (options?: {
           }
           const failed = (e: unknown) =>
             settle(Effect.fail(new ContainerError({ reason: "ArchiveFailed", detail: `reading ${path} from ${image}: ${String(e)}`, image, cause: e })))
-          extract.on("entry", (header) => settle(Effect.succeed(Option.some(header))))
+          extract.on("entry", (header, stream) => {
+            if (!withData) return settle(Effect.succeed(Option.some({ header, data: Buffer.alloc(0) })))
+            const chunks: Array<Buffer> = []
+            stream.on("data", (c: unknown) => void chunks.push(c as Buffer))
+            stream.on("end", () => settle(Effect.succeed(Option.some({ header, data: Buffer.concat(chunks) }))))
+            stream.on("error", failed)
+          })
           extract.on("finish", () => settle(Effect.succeed(Option.none())))
           extract.on("error", failed)
           tar.value.on("error", failed)
@@ -915,50 +922,23 @@ export const make = (options?: {
         })
       }))
 
+    const firstHeader = (container: Dockerode.Container, image: string, path: string) =>
+      Effect.map(firstEntry(container, image, path, false), Option.map((e) => e.header))
+
     /**
      * The contents of the file at `path` in a (created) container, its mounts included, symlinks followed (up to 16);
      * for `redirectStdin`. A missing path, a directory or a special file: an error naming the path (`/dev/null` is
      * empty; the rest of `/dev` and `/proc` exist only once the container runs).
      */
     const readFileIn = (container: Dockerode.Container, image: string, path: string, hops = 0): Effect.Effect<Buffer, ContainerError> =>
-      Effect.scoped(Effect.gen(function*() {
+      Effect.gen(function*() {
         // Docker's devices are not in the container's filesystem until it runs: /dev/null is what it is everywhere
         if (path === "/dev/null") return Buffer.alloc(0)
         const fail = (why: string) =>
           new ContainerError({ reason: "RunFailed", detail: `redirectStdin: ${path}: ${why}`, image, containerId: container.id })
-        const tar = yield* Effect.acquireRelease(
-          call(
-            { reason: "ArchiveFailed", detail: `reading ${path} from ${image}`, image, containerId: container.id },
-            (signal) => container.getArchive({ path, abortSignal: signal }) as Promise<Readable>
-          ),
-          (stream) => Effect.sync(() => stream.destroy())
-        ).pipe(Effect.map(Option.some), Effect.catchIf(isStatus(404), () => Effect.succeedNone))
-        if (Option.isNone(tar)) return yield* fail("no such file in the container")
-        const entry = yield* Effect.async<{ readonly header: TarStream.Header; readonly data: Buffer } | undefined, ContainerError>((resume) => {
-          const extract = TarStream.extract()
-          let done = false
-          const settle = (r: Effect.Effect<{ readonly header: TarStream.Header; readonly data: Buffer } | undefined, ContainerError>) => {
-            if (done) return
-            done = true
-            resume(r)
-            extract.destroy()
-          }
-          const failed = (e: unknown) =>
-            settle(Effect.fail(new ContainerError({ reason: "ArchiveFailed", detail: `reading ${path} from ${image}: ${String(e)}`, image, cause: e })))
-          // the first entry is the path itself (settled there: the rest is not read)
-          extract.on("entry", (header, stream) => {
-            const chunks: Array<Buffer> = []
-            stream.on("data", (c: unknown) => void chunks.push(c as Buffer))
-            stream.on("end", () => settle(Effect.succeed({ header, data: Buffer.concat(chunks) })))
-            stream.on("error", failed)
-          })
-          extract.on("finish", () => settle(Effect.succeed(undefined)))
-          extract.on("error", failed)
-          tar.value.on("error", failed)
-          tar.value.pipe(extract)
-          return Effect.sync(() => extract.destroy())
-        })
-        if (entry === undefined) return yield* fail("no such file in the container")
+        const found = yield* firstEntry(container, image, path, true)
+        if (Option.isNone(found)) return yield* fail("no such file in the container")
+        const entry = found.value
         if (entry.header.type === "symlink" && entry.header.linkname !== undefined && entry.header.linkname !== null) {
           if (hops >= 16) return yield* fail("too many levels of symbolic links")
           return yield* readFileIn(container, image, posix.resolve(posix.dirname(path), entry.header.linkname), hops + 1)
@@ -967,7 +947,7 @@ export const make = (options?: {
           return yield* fail(entry.header.type === "directory" ? "is a directory" : `not a regular file (${entry.header.type})`)
         }
         return entry.data
-      }))
+      })
 
     /** Set after Docker refused an image archive for no reason of its content: the layer path is not tried again. */
     let layersRefused = process.env.DIRK_LAYER_LOAD === "0"
