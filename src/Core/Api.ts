@@ -90,6 +90,29 @@ export interface SessionOps {
 }
 
 /**
+ * Runs `drop` when the caller's session ends (what the engine keeps for that session only goes then); one hook per
+ * session, however many drops.
+ *
+ * @category combinators
+ */
+export const onSessionEnd = (() => {
+  const keys = new Map<string, Array<() => void>>()
+  return (ctx: ClientContext, drop: () => void): void => {
+    let list = keys.get(ctx.sessionId)
+    if (list === undefined) {
+      list = []
+      keys.set(ctx.sessionId, list)
+      const mine = list
+      ctx.session.onEnd?.(() => {
+        keys.delete(ctx.sessionId)
+        for (const d of mine) d()
+      })
+    }
+    list.push(drop)
+  }
+})()
+
+/**
  * The state a chain field computes. `content` names the result by content (host inputs); `value` returns an
  * already-named object as is (a module function returning a core object).
  *

@@ -168,6 +168,7 @@ export const make = Effect.gen(function*() {
       if (hit !== undefined) return Deferred.await(hit)
       const deferred = Deferred.unsafeMake<Resolved, ApiError>(FiberId.none)
       resolved.set(key, deferred)
+      Api.onSessionEnd(ctx, () => resolved.delete(key))
       return Effect.flatMap(httpAuth(repo, ctx), (auth) => resolveRemote(url, kind, name, auth)).pipe(
         Effect.onExit((exit) => {
           if (Exit.isFailure(exit) && resolved.get(key) === deferred) resolved.delete(key)

@@ -8,7 +8,7 @@ import { createHash, randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import type * as Api from "../Core/Api.js"
+import * as Api from "../Core/Api.js"
 import { type ApiError, QueryError } from "../Core/Errors.js"
 import { CacheIndex } from "../Dag/CacheIndex.js"
 import * as CallId from "../Dag/CallId.js"
@@ -69,29 +69,6 @@ const memoize = <A>(
 
 /** The size of a memo map from which expired entries are swept on the next insertion. */
 const sweepAt = 256
-
-/**
- * Runs `drop` when the caller's session ends (what the engine keeps for that session only goes then); one hook per
- * session, however many drops.
- *
- * @category combinators
- */
-export const onSessionEnd = (() => {
-  const keys = new Map<string, Array<() => void>>()
-  return (ctx: Api.ClientContext, drop: () => void): void => {
-    let list = keys.get(ctx.sessionId)
-    if (list === undefined) {
-      list = []
-      keys.set(ctx.sessionId, list)
-      const mine = list
-      ctx.session.onEnd?.(() => {
-        keys.delete(ctx.sessionId)
-        for (const d of mine) d()
-      })
-    }
-    list.push(drop)
-  }
-})()
 
 const hash = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("hex")
 
@@ -406,7 +383,7 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
             return compute
           case "PerSession": {
             const key = hash([source.identity, sdkVersionOf(source), request, ctx.sessionId])
-            if (!calls.has(key)) onSessionEnd(ctx, () => calls.delete(key))
+            if (!calls.has(key)) Api.onSessionEnd(ctx, () => calls.delete(key))
             return memoize(calls, key, compute)
           }
           case "Default": {
@@ -433,7 +410,7 @@ export class Modules extends Effect.Service<Modules>()("dirk/Modules/Modules", {
         const spec = yield* specOf(source, servedName, ctx)
         yield* ctx.session.serve(ctx.clientId, spec)
         served.add(key)
-        onSessionEnd(ctx, () => served.delete(key))
+        Api.onSessionEnd(ctx, () => served.delete(key))
       }).pipe(Effect.withSpan("Modules.serve", { attributes: { module: source.name } }))
 
     const declarations = (source: Model.SourceInfo, ctx: Api.ClientContext) =>

@@ -1,11 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import type * as Api from "../../../src/Core/Api.js"
-import { onSessionEnd } from "../../../src/Modules/Modules.js"
+import * as Api from "../../../src/Core/Api.js"
+
+const onSessionEnd = Api.onSessionEnd
 
 const fakeCtx = (sessionId: string, hooks: Array<() => void>): Api.ClientContext =>
   ({ sessionId, clientId: "c", workdir: "/", session: { id: sessionId, serve: () => undefined, onEnd: (f: () => void) => hooks.push(f) } }) as unknown as Api.ClientContext
 
-describe("Modules.onSessionEnd", () => {
+describe("Api.onSessionEnd", () => {
   it("drops what a session kept when it ends, with one hook per session, and starts over for a reused id", () => {
     const hooks: Array<() => void> = []
     const dropped: Array<string> = []
