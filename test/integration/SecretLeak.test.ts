@@ -89,6 +89,9 @@ afterAll(async () => {
   } catch {
     // not pulled
   }
+  // the pipelines' cache volume (cache volumes outlive engines by design)
+  const volumes = docker("volume", "ls", "-q", "--filter", "label=dirk.cache=leak-cache").split("\n").filter((v) => v !== "")
+  if (volumes.length > 0) execFileSync("docker", ["volume", "rm", "-f", ...volumes], { stdio: "ignore" })
 })
 
 describe("secret values leak nowhere", () => {
