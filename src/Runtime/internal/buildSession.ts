@@ -10,14 +10,14 @@
  *   from memory; an unknown id is NOT_FOUND, which BuildKit reports with the id.
  *
  * The methods are announced in the session's headers (`X-Docker-Expose-Session-Grpc-Method`), as Docker's own client
- * does. The two messages are tiny, so they are encoded here by hand (protobuf wire format) instead of loading
- * `.proto` files.
+ * does. The messages are tiny, so they are read and written with `protobuf.ts` instead of loading `.proto` files.
  */
 import type * as Grpc from "@grpc/grpc-js"
 import type Dockerode from "dockerode"
 import { randomUUID } from "node:crypto"
 import { createRequire } from "node:module"
 import type { Duplex } from "node:stream"
+import * as Protobuf from "./protobuf.js"
 
 // Loaded on first use: gRPC is only needed by builds.
 let grpcModule: typeof Grpc | undefined
@@ -29,67 +29,6 @@ const grpc = (): typeof Grpc => {
 const credentialsMethod = "/moby.filesync.v1.Auth/Credentials"
 const getSecretMethod = "/moby.buildkit.secrets.v1.Secrets/GetSecret"
 const healthMethod = "/grpc.health.v1.Health/Check"
-
-/** Reads a protobuf varint at `at`; returns the value and the offset after it. */
-const readVarint = (buf: Buffer, at: number): [number, number] => {
-  let value = 0
-  let shift = 0
-  let i = at
-  for (;;) {
-    if (i >= buf.length) throw new Error("truncated varint")
-    const b = buf[i++]!
-    value += (b & 0x7f) * 2 ** shift
-    if ((b & 0x80) === 0) return [value, i]
-    shift += 7
-    if (shift > 49) throw new Error("varint too long")
-  }
-}
-
-const varint = (n: number): Buffer => {
-  const out: Array<number> = []
-  let v = n
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80)
-    v = Math.floor(v / 0x80)
-  }
-  out.push(v)
-  return Buffer.from(out)
-}
-
-/**
- * The length-delimited fields of a protobuf message, by field number (the last one wins; varint and fixed-size
- * fields are skipped).
- *
- * @category constructors
- */
-export const decodeFields = (buf: Buffer): Map<number, Buffer> => {
-  const fields = new Map<number, Buffer>()
-  let i = 0
-  while (i < buf.length) {
-    const [key, next] = readVarint(buf, i)
-    i = next
-    const field = Math.floor(key / 8)
-    const wire = key % 8
-    if (wire === 0) i = readVarint(buf, i)[1]
-    else if (wire === 1) i += 8
-    else if (wire === 5) i += 4
-    else if (wire === 2) {
-      const [len, start] = readVarint(buf, i)
-      if (start + len > buf.length) throw new Error("truncated field")
-      fields.set(field, buf.subarray(start, start + len))
-      i = start + len
-    } else throw new Error(`unsupported wire type ${wire}`)
-  }
-  return fields
-}
-
-/**
- * A message of length-delimited fields (`[field number, bytes]`, in order).
- *
- * @category constructors
- */
-export const encodeFields = (fields: ReadonlyArray<readonly [number, Buffer]>): Buffer =>
-  Buffer.concat(fields.flatMap(([n, b]) => [varint(n * 8 + 2), varint(b.length), b]))
 
 const unary = (path: string): Grpc.MethodDefinition<Buffer, Buffer> => ({
   path,
@@ -151,13 +90,15 @@ export const open = (
         GetSecret: (call: Grpc.ServerUnaryCall<Buffer, Buffer>, done: Grpc.sendUnaryData<Buffer>) => {
           let name: string
           try {
-            name = (decodeFields(call.request).get(1) ?? Buffer.alloc(0)).toString("utf8")
+            // GetSecretRequest { string ID = 1; map<string, string> annotations = 2 }
+            name = (Protobuf.fields(call.request, "GetSecretRequest").filter((f) => f.no === 1).at(-1)?.bytes ?? Buffer.alloc(0))
+              .toString("utf8")
           } catch (e) {
             return done({ code: g.status.INVALID_ARGUMENT, details: String(e) })
           }
           const value = secrets.get(name)
           if (value === undefined) return done({ code: g.status.NOT_FOUND, details: `secret ${name} not found` })
-          done(null, encodeFields([[1, value]]))
+          done(null, Protobuf.encode([[1, value]]))
         }
       })
       const injector = server.createConnectionInjector(g.ServerCredentials.createInsecure())

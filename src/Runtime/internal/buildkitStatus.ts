@@ -4,6 +4,7 @@
  * build report needs are read: vertices (steps) with their names, errors and completion, and their log output. Other
  * fields and unknown fields are skipped by wire type.
  */
+import * as Protobuf from "./protobuf.js"
 
 /**
  * A build step as BuildKit reports it (a vertex of its op graph).
@@ -40,61 +41,8 @@ export interface Status {
   readonly logs: ReadonlyArray<VertexLog>
 }
 
-interface Field {
-  readonly no: number
-  /** For varints. */
-  readonly int: number
-  /** For length-delimited fields. */
-  readonly bytes: Buffer
-}
-
-const malformed = (why: string): Error => new Error(`malformed BuildKit status message: ${why}`)
-
-/** The fields of one message, in order (varints and length-delimited fields; fixed-width ones are skipped). */
-const fields = (buf: Buffer): Array<Field> => {
-  const out: Array<Field> = []
-  let pos = 0
-  const varint = (): number => {
-    let result = 0
-    let factor = 1
-    for (let i = 0; i < 10; i++) {
-      if (pos >= buf.length) throw malformed("truncated varint")
-      const byte = buf[pos++]!
-      result += (byte & 0x7f) * factor
-      if ((byte & 0x80) === 0) return result
-      factor *= 128
-    }
-    throw malformed("varint too long")
-  }
-  const empty = Buffer.alloc(0)
-  while (pos < buf.length) {
-    const key = varint()
-    const no = Math.floor(key / 8)
-    const wire = key % 8
-    switch (wire) {
-      case 0:
-        out.push({ no, int: varint(), bytes: empty })
-        break
-      case 1:
-        pos += 8
-        break
-      case 2: {
-        const len = varint()
-        if (pos + len > buf.length) throw malformed("truncated field")
-        out.push({ no, int: 0, bytes: buf.subarray(pos, pos + len) })
-        pos += len
-        break
-      }
-      case 5:
-        pos += 4
-        break
-      default:
-        throw malformed(`unsupported wire type ${wire}`)
-    }
-    if (pos > buf.length) throw malformed("truncated fixed-width field")
-  }
-  return out
-}
+/** The fields of a message of the status (see `protobuf.ts`). */
+const fields = (buf: Buffer): Array<Protobuf.Field> => Protobuf.fields(buf, "BuildKit status")
 
 const vertex = (buf: Buffer): Vertex => {
   let digest = ""
