@@ -125,6 +125,16 @@ export const scrubString = (p: Patterns, text: string): string =>
   isEmpty(p) ? text : scrub(p, Buffer.from(text, "utf8")).toString("utf8")
 
 /**
+ * Scrubs whole texts of the values of some secrets (their patterns made once).
+ *
+ * @category constructors
+ */
+export const redactor = (values: Iterable<string>): ((text: string) => string) => {
+  const p = patterns(values)
+  return (text) => scrubString(p, text)
+}
+
+/**
  * A streaming scrubber: `push` each chunk as it arrives, then `end`; the concatenated results equal `scrub` of the
  * concatenated chunks.
  *

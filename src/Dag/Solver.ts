@@ -537,7 +537,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
               dockerfile: ctx.dockerfile,
               buildArgs: Object.fromEntries(op.buildArgs),
               target: op.target,
-              ...(op.secrets.length > 0 ? { secrets } : {})
+              ...(op.secrets.length > 0 ? { secrets, redact: Scrub.redactor(Object.values(secrets)) } : {})
             })).pipe(Effect.mapError(fromContainer))
             return { value: built, refs: { images: [built.imageId], snapshots: [], bytes: yield* ownBytes(built.imageId, undefined) } }
           })))
@@ -1168,7 +1168,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           : Effect.map(execSetup(op), (s): RunSpec => ({
             ...s.spec,
             // the values of its secrets never show in errors that quote its output
-            redact: (text) => Scrub.scrub(s.patterns, Buffer.from(text)).toString("utf8")
+            redact: (text) => Scrub.scrubString(s.patterns, text)
           })),
       graceMs: Math.max(0, serviceGrace * 1000),
       healthTimeoutMs: Math.max(1, serviceTimeout * 1000)

@@ -226,9 +226,11 @@ export interface BuildSpec {
   readonly target: string
   /**
    * Secrets the Dockerfile can mount (`RUN --mount=type=secret,id=<name>`): plaintexts by name, served to BuildKit
-   * through the build's session, never written anywhere; replaced by `***` in the output and errors.
+   * through the build's session, never written anywhere.
    */
   readonly secrets?: Readonly<Record<string, string>> | undefined
+  /** Applied to each line of build output passed on and to the failure message (the caller scrubs its secrets). */
+  readonly redact?: ((text: string) => string) | undefined
   /** Called with each line of build output as it arrives (progress display). */
   readonly onOutput?: (line: string) => void
 }

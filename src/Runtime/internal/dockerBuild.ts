@@ -1,8 +1,8 @@
 /**
  * One image build through Docker's build API with BuildKit (`POST /build?version=2`). BuildKit needs a session: a
  * hijacked `/session` connection on which the engine serves the build's secrets (`buildSession.ts`), opened before
- * the build and closed after it whatever happens (an interrupted build included). The secrets' values are replaced
- * by `***` in the build output passed on and in the failure message. BuildKit runs
+ * the build and closed after it whatever happens (an interrupted build included). `spec.redact` is applied to the
+ * build output passed on and to the failure message. BuildKit runs
  * the steps outside Docker's container list and keeps no intermediate images: the only Docker object a build leaves
  * is the final image, which carries the labels given here.
  */
@@ -12,18 +12,6 @@ import type { Readable } from "node:stream"
 import type { BuildSpec } from "../ContainerRuntime.js"
 import * as BuildOutput from "./buildOutput.js"
 import * as BuildSession from "./buildSession.js"
-
-/**
- * Replaces each of `values` (and each trimmed of surrounding whitespace) in `text` with `***`, longest first.
- *
- * @category constructors
- */
-export const scrubValues = (values: ReadonlyArray<string>, text: string): string => {
-  const all = [...new Set(values.flatMap((v) => [v, v.trim()]))].filter((v) => v !== "").sort((a, b) => b.length - a.length)
-  let out = text
-  for (const v of all) out = out.split(v).join("***")
-  return out
-}
 
 /**
  * How a failure is reported: `detail` says what failed, `cause` is the underlying error when there is one.
@@ -46,8 +34,7 @@ export const build = <E>(
 ): Effect.Effect<string, E> =>
   Effect.scoped(Effect.gen(function*() {
     const secrets = new Map(Object.entries(spec.secrets ?? {}).map(([k, v]) => [k, Buffer.from(v, "utf8")] as const))
-    const values = Object.values(spec.secrets ?? {})
-    const scrub = (text: string) => (values.length === 0 ? text : scrubValues(values, text))
+    const scrub = spec.redact ?? ((text: string) => text)
     const session = yield* Effect.acquireRelease(
       Effect.async<BuildSession.BuildSession, E>((resume) => {
         BuildSession.open(docker, secrets, (err, s) => {

@@ -65,3 +65,11 @@ describe("Scrub", () => {
     assert.include(out, "***")
   }, { fastCheck: { numRuns: 300 } })
 })
+
+describe("Scrub.redactor (build output and errors)", () => {
+  it("replaces each value, and each trimmed, longest first", () => {
+    assert.strictEqual(Scrub.redactor(["abc", "  s3cret\n"])("x abc y s3cret z  s3cret\n"), "x *** y *** z***")
+    assert.strictEqual(Scrub.redactor(["ab", "abcd"])("abcd ab"), "*** ***")
+    assert.strictEqual(Scrub.redactor([""])("text"), "text")
+  })
+})

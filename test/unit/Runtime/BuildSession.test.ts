@@ -1,7 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import * as Protobuf from "../../../src/Runtime/internal/protobuf.js"
-import { scrubValues } from "../../../src/Runtime/internal/dockerBuild.js"
 
 const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a))
 
@@ -25,13 +24,5 @@ describe("protobuf: the session's messages", () => {
     ])
     assert.strictEqual(decodeFields(msg).get(1)?.toString(), "token")
     assert.throws(() => decodeFields(Buffer.from([0x0a, 0x05, 0x61])), /truncated/)
-  })
-})
-
-describe("dockerBuild: scrubbing the output", () => {
-  it("replaces each value, and each trimmed, longest first", () => {
-    assert.strictEqual(scrubValues(["abc", "  s3cret\n"], "x abc y s3cret z  s3cret\n"), "x *** y *** z***")
-    assert.strictEqual(scrubValues(["ab", "abcd"], "abcd ab"), "*** ***")
-    assert.strictEqual(scrubValues([""], "text"), "text")
   })
 })
