@@ -77,7 +77,7 @@ const httpAuth = (state: GitRepositoryState, ctx: Api.ClientContext): Effect.Eff
       ctx,
       `git ${Git.redactUrl(state.url)}`
     ),
-    (value) => (auth.kind === "token" ? Git.tokenAuth(auth.username, value) : Git.headerAuth(value))
+    (value) => Git.authOf(auth, value)
   )
 }
 

@@ -7,6 +7,7 @@ import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DagError } from "./Errors.js"
+import * as Scrub from "./Scrub.js"
 
 /**
  * Credentials for a git remote over HTTP(S): the value of the `Authorization` header git sends (`Basic …` for a token,
@@ -20,6 +21,10 @@ export interface HttpAuth {
   readonly secrets: ReadonlyArray<string>
 }
 
+/** The value of an HTTP Basic `Authorization` header. */
+const basic = (user: string, password: string): string =>
+  "Basic " + Buffer.from(`${user}:${password}`, "utf8").toString("base64")
+
 /**
  * The `Authorization` header of a token: Basic with `username` (default `x-access-token`, as Dagger and BuildKit do)
  * and the token as the password.
@@ -28,7 +33,7 @@ export interface HttpAuth {
  */
 export const tokenAuth = (username: string, token: string): HttpAuth => ({
   // a token read from a file often ends with a newline, which is never part of it
-  header: "Basic " + Buffer.from(`${username === "" ? "x-access-token" : username}:${token.trim()}`, "utf8").toString("base64"),
+  header: basic(username === "" ? "x-access-token" : username, token.trim()),
   secrets: [token, token.trim()]
 })
 
@@ -38,6 +43,14 @@ export const tokenAuth = (username: string, token: string): HttpAuth => ({
  * @category constructors
  */
 export const headerAuth = (header: string): HttpAuth => ({ header: header.trim(), secrets: [header, header.trim()] })
+
+/**
+ * The credentials of a source (a token or a whole header, see `Op.SourceAuth`) with its secret's plaintext.
+ *
+ * @category constructors
+ */
+export const authOf = (auth: { readonly kind: "token" | "header"; readonly username: string }, value: string): HttpAuth =>
+  auth.kind === "token" ? tokenAuth(auth.username, value) : headerAuth(value)
 
 /**
  * An HTTP(S) URL with its user info (`user:password@`, credentials) shown as `***@`, for messages and progress; other
@@ -71,16 +84,11 @@ export const remoteOf = (url: string, auth: HttpAuth | undefined): { readonly ur
   }
   const user = decode(info.slice(0, colon))
   const password = decode(info.slice(colon + 1))
-  const basic = "Basic " + Buffer.from(`${user}:${password}`, "utf8").toString("base64")
-  return { url: clean, auth: { header: basic, secrets: [password, info] } }
+  return { url: clean, auth: { header: basic(user, password), secrets: [password, info] } }
 }
 
-const scrubAuth = (text: string, auth: HttpAuth | undefined): string => {
-  if (auth === undefined) return text
-  let out = text
-  for (const s of [auth.header, ...auth.secrets]) if (s.trim() !== "") out = out.split(s).join("***")
-  return out
-}
+const scrubAuth = (text: string, auth: HttpAuth | undefined): string =>
+  auth === undefined ? text : Scrub.scrubString(Scrub.patterns([auth.header, ...auth.secrets].filter((s) => s.trim() !== "")), text)
 
 /** What to do when git's stderr says the remote wants credentials (git's own words, in the C locale). */
 const credentialsHint = (stderr: string, auth: HttpAuth | undefined): string =>

@@ -529,8 +529,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
             const ctx = yield* DockerBuild.context(yield* snapshot(op.context), op.dockerfile)
             const secrets: Record<string, string> = {}
             for (const sec of op.secrets) {
-              const value = yield* secretValue({ secret: sec.name, handle: sec.handle }, `docker build of ${op.dockerfile}`)
-              if (value !== undefined) secrets[sec.name] = value
+              secrets[sec.name] = yield* sessionSecret({ secret: sec.name, handle: sec.handle }, `docker build of ${op.dockerfile}`, "fetches it")
             }
             const built = yield* pool.withPermits(1)(runtime.buildImage({
               context: () => Tar.pack(ctx.items),
@@ -768,15 +767,7 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
           return once(op.digest, Op.describe(op), (ctx) =>
             Effect.flatMap(secretValue(op.auth, `git ${Git.redactUrl(op.url)}`), (auth) =>
               Effect.map(
-                Sources.git(
-                  snapshots,
-                  op,
-                  auth === undefined
-                    ? undefined
-                    : op.auth?.kind === "token"
-                    ? Git.tokenAuth(op.auth.username, auth)
-                    : Git.headerAuth(auth)
-                ),
+                Sources.git(snapshots, op, auth === undefined || op.auth === undefined ? undefined : Git.authOf(op.auth, auth)),
                 (r) => {
                   ctx.cached = !r.created
                   return r.path
@@ -1096,26 +1087,38 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         }))
 
     /**
-     * The secrets of an exec, looked up in the requesting session: variables, files bound read-only from a private
-     * directory on a tmpfs when the host has one (`/dev/shm`), removed when the scope closes, and the scrubbing
-     * patterns of their values. A secret the session does not hold fails the exec, naming the secret.
+     * The plaintext of a secret (by handle; its name for errors) from the session the current fiber works for; a
+     * secret the session does not hold fails `use`, naming the secret and where it must be set (the session that
+     * `doing`).
      */
-    /** The plaintext of a secret (by handle; its name for errors), from the session the current fiber works for. */
-    const secretValue = (
-      auth: { readonly secret: string; readonly handle: string } | undefined,
-      use: string
-    ): Effect.Effect<string | undefined, DagError> =>
-      auth === undefined ? Effect.succeed(undefined) : Effect.flatMap(FiberRef.get(currentSecrets), (lookup) => {
-        const value = lookup(auth.handle)
+    const sessionSecret = (
+      s: { readonly secret: string; readonly handle: string },
+      use: string,
+      doing: string
+    ): Effect.Effect<string, DagError> =>
+      Effect.flatMap(FiberRef.get(currentSecrets), (lookup) => {
+        const value = lookup(s.handle)
         return value !== undefined ? Effect.succeed(value) : Effect.fail(
           new DagError({
             reason: "InvalidInput",
-            detail: `${use}: secret ${JSON.stringify(auth.secret)} is not available in this session ` +
-              "(set it with setSecret or secret() in the session that fetches it)"
+            detail: `${use}: secret ${JSON.stringify(s.secret)} is not available in this session ` +
+              `(set it with setSecret or secret() in the session that ${doing})`
           })
         )
       })
 
+    /** The plaintext of a source's credentials, if it has any. */
+    const secretValue = (
+      auth: { readonly secret: string; readonly handle: string } | undefined,
+      use: string
+    ): Effect.Effect<string | undefined, DagError> =>
+      auth === undefined ? Effect.succeed(undefined) : sessionSecret(auth, use, "fetches it")
+
+    /**
+     * The secrets of an exec, looked up in the requesting session: variables, files bound read-only from a private
+     * directory on a tmpfs when the host has one (`/dev/shm`), removed when the scope closes, and the scrubbing
+     * patterns of their values. A secret the session does not hold fails the exec, naming the secret.
+     */
     const execSecrets = (op: ExecOp) =>
       Effect.gen(function*() {
         const env = op.meta.secretEnv ?? []
@@ -1123,15 +1126,8 @@ export class Solver extends Effect.Service<Solver>()("dirk/Dag/Solver", {
         if (env.length === 0 && files.length === 0) {
           return { env: [] as Array<readonly [string, string]>, binds: [] as Array<Bind>, patterns: Scrub.patterns([]) }
         }
-        const lookup = yield* FiberRef.get(currentSecrets)
-        const valueOf = (s: { readonly secret: string; readonly handle: string }, use: string) => {
-          const value = lookup(s.handle)
-          return value !== undefined ? Effect.succeed(value) : Effect.fail(new DagError({
-            reason: "InvalidInput",
-            detail: `${use}: secret ${JSON.stringify(s.secret)} is not available in this session ` +
-              "(set it with setSecret or secret() in the session that runs the exec)"
-          }))
-        }
+        const valueOf = (s: { readonly secret: string; readonly handle: string }, use: string) =>
+          sessionSecret(s, use, "runs the exec")
         const envValues = yield* Effect.forEach(env, (e) =>
           Effect.map(valueOf(e, `secret variable ${e.name}`), (v) => [e.name, v] as const))
         const fileValues = yield* Effect.forEach(files, (m) => valueOf(m, `mounted secret ${m.target}`))
