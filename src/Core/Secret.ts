@@ -232,19 +232,8 @@ const spec = (key: Uint8Array): Api.ApiSpec => {
       {
         name: "Secret",
         doc: "A reference to a secret value, which can be handled more safely than the value itself.",
-        check: (v: S, ctx) => {
-          if (stores.get(ctx.session)?.has(v.state.handle)) return Effect.void
-          const uri = v.state.uri
-          if (uri === undefined) return Effect.fail(notSet(v.state, "loading a Secret"))
-          // a URI secret made in another session: this session's client resolves it
-          return Effect.flatMap(resolveUri(key, { uri, cacheKey: v.state.cacheKey }, ctx), ({ handle, value }) => {
-            if (handle !== v.state.handle) {
-              return Effect.fail(invalid(`loading a Secret: the value of secret ${JSON.stringify(uri)} changed since its ID was made; call secret() again`))
-            }
-            storeOf(ctx.session).set(handle, value)
-            return Effect.void
-          })
-        },
+        // a URI secret made in another session: this session's client resolves it (`available`)
+        check: (v: S, ctx) => Effect.asVoid(available(v.state, ctx, "loading a Secret")),
         fields: {
           name: {
             kind: "leaf",

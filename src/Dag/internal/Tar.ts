@@ -50,18 +50,10 @@ const headerOf = (item: Item): TarHeader.Header => ({
  * leaves, as far as names go; a layer may not hold a name twice). Pure.
  */
 export const lastPerName = (items: ReadonlyArray<Item>): ReadonlyArray<Item> => {
-  const last = new Map<string, Item>()
-  for (const item of items) last.set(item.name.replace(/\/+$/, ""), item)
-  if (last.size === items.length) return items
-  const out: Array<Item> = []
-  const seen = new Set<string>()
-  for (const item of items) {
-    const key = item.name.replace(/\/+$/, "")
-    if (seen.has(key)) continue
-    seen.add(key)
-    out.push(last.get(key)!)
-  }
-  return out
+  // a Map keeps a key where it was first set, with the value it was set to last
+  const byName = new Map<string, Item>()
+  for (const item of items) byName.set(item.name.replace(/\/+$/, ""), item)
+  return byName.size === items.length ? items : [...byName.values()]
 }
 
 /**
