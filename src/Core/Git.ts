@@ -238,14 +238,9 @@ export const make = Effect.gen(function*() {
                 const url = yield* normalizeUrl(a.url)
                 const secret = a.httpAuthHeader ?? a.httpAuthToken
                 if (secret != null) yield* Secret.available(secret.state, ctx, "git: " + (a.httpAuthHeader != null ? "httpAuthHeader" : "httpAuthToken"))
-                const auth: Op.SourceAuth | undefined = secret == null ? undefined : {
-                  secret: secret.state.name,
-                  handle: secret.state.handle,
-                  kind: a.httpAuthHeader != null ? "header" : "token",
-                  username: a.httpAuthUsername ?? "",
-                  ...(secret.state.uri !== undefined ? { uri: secret.state.uri } : {}),
-                  ...(secret.state.cacheKey !== undefined ? { cacheKey: secret.state.cacheKey } : {})
-                }
+                const auth = secret == null
+                  ? undefined
+                  : Secret.sourceAuth(secret.state, a.httpAuthHeader != null ? "header" : "token", a.httpAuthUsername ?? "")
                 return Api.state<GitRepositoryState>({ url, keepGitDir: a.keepGitDir ?? true, ...(auth !== undefined ? { auth } : {}) })
               })
           }

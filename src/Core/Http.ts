@@ -109,9 +109,7 @@ export const make = Effect.gen(function*() {
                   permissions,
                   checksum: a.checksum ?? "",
                   scope: ctx.sessionId,
-                  ...(auth !== undefined
-                    ? { auth: { secret: auth.name, handle: auth.handle, kind: "header" as const, username: "" } }
-                    : {})
+                  ...(auth !== undefined ? { auth: Secret.sourceAuth(auth, "header") } : {})
                 })
                 const dir = yield* solver.snapshot(op)
                 const content = yield* fileDigest(path.join(dir, name))

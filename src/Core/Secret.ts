@@ -16,6 +16,7 @@ import { Effect, Either } from "effect"
 import { createHash, createHmac, randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import type { SourceAuth } from "../Dag/Op.js"
 import { stateDir } from "../Dag/Snapshots.js"
 import * as Api from "./Api.js"
 import { type ApiError, invalid, QueryError } from "./Errors.js"
@@ -89,6 +90,20 @@ export const available = (s: SecretState, ctx: Api.ClientContext, what: string):
       return Effect.succeed(value)
     })
   })
+
+/**
+ * A secret as a source's credentials (`git`, `http`): by handle, with what another session needs to resolve it again.
+ *
+ * @category constructors
+ */
+export const sourceAuth = (s: SecretState, kind: "token" | "header", username = ""): SourceAuth => ({
+  secret: s.name,
+  handle: s.handle,
+  kind,
+  username,
+  ...(s.uri !== undefined ? { uri: s.uri } : {}),
+  ...(s.cacheKey !== undefined ? { cacheKey: s.cacheKey } : {})
+})
 
 /** The keys of the engines made in this process (`available` checks a re-resolved URI's handle with them). */
 const engineKeys = new Set<Uint8Array>()

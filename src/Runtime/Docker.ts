@@ -291,6 +291,9 @@ const initPaths: ReadonlyArray<string> = [
  */
 export const makeOwnerId = (): string => `dirk-${randomBytes(6).toString("hex")}`
 
+/** Whether a run has something for its process's stdin. */
+const hasStdin = (spec: RunSpec): boolean => spec.stdin !== undefined || spec.stdinFile !== undefined
+
 /**
  * Builds the Docker runtime for `owner` (a random id when not given).
  *
@@ -567,7 +570,7 @@ export const make = (options?: {
      */
     const runViaExec = (spec: RunSpec) =>
       Effect.scoped(Effect.gen(function*() {
-        const withStdin = spec.stdin !== undefined || spec.stdinFile !== undefined
+        const withStdin = hasStdin(spec)
         const pause = yield* pauseProgram
         if (pause === undefined) {
           return yield* new ContainerError({
@@ -585,7 +588,7 @@ export const make = (options?: {
         })
         const id = container.id
         if (spec.archives !== undefined) yield* putAll(container, spec.image, spec.archives)
-        const input = spec.stdinFile !== undefined ? yield* readFileIn(container, spec.image, spec.stdinFile) : spec.stdin
+        const input = yield* stdinOf(container, spec)
         const ctx = (detail: string): CallContext => ({ reason: "RunFailed", detail, image: spec.image, containerId: id })
         yield* call(ctx(`starting container ${id}`), (signal) => container.start({ abortSignal: signal }))
         const exec = yield* call(ctx(`creating the exec in container ${id}`), () =>
@@ -652,7 +655,7 @@ export const make = (options?: {
       yield* ensureVolumes(given)
       const spec = yield* layered(given)
       if (spec.secretEnv !== undefined && spec.secretEnv.length > 0) return yield* runViaExec(spec)
-      const withStdin = spec.stdin !== undefined || spec.stdinFile !== undefined
+      const withStdin = hasStdin(spec)
       const ctx = (detail: string, containerId: string): CallContext => ({
         reason: "RunFailed",
         detail,
@@ -664,7 +667,7 @@ export const make = (options?: {
         const id = container.id
         spec.onCreated?.(id)
         if (spec.archives !== undefined) yield* putAll(container, spec.image, spec.archives)
-        const input = spec.stdinFile !== undefined ? yield* readFileIn(container, spec.image, spec.stdinFile) : spec.stdin
+        const input = yield* stdinOf(container, spec)
 
         // Attach before start, so that no output is lost.
         const stream = yield* Effect.acquireRelease(
@@ -949,6 +952,10 @@ export const make = (options?: {
         return entry.data
       })
 
+    /** What a run writes to its process's stdin: `stdin`, or the contents of `stdinFile` in its created container. */
+    const stdinOf = (container: Dockerode.Container, spec: RunSpec): Effect.Effect<string | Buffer | undefined, ContainerError> =>
+      spec.stdinFile !== undefined ? readFileIn(container, spec.image, spec.stdinFile) : Effect.succeed(spec.stdin)
+
     /** Set after Docker refused an image archive for no reason of its content: the layer path is not tried again. */
     let layersRefused = process.env.DIRK_LAYER_LOAD === "0"
     /**
@@ -960,7 +967,7 @@ export const make = (options?: {
     const refusedForContent = /duplicates of file paths|max depth exceeded/i
 
     /**
-     * Adds `puts` to `image` as one new layer (`docker load`, see internal/layer.ts), or None when they cannot be a
+     * Adds `puts` to `image` as one new layer (`docker load`, see internal/imageLayer.ts), or None when they cannot be a
      * layer (no sizes, a parent in the image that is not a directory) or Docker does not take the
      * archive: the caller extracts them into a container then.
      */
